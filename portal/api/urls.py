@@ -1,0 +1,16 @@
+"""The /api/v1/ tree. Each app contributes its routes here; the root URLconf names every app."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from portal.accounts.api import MeView, OrganisationViewSet
+from portal.regions.api import RegionViewSet
+
+router = DefaultRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("regions", RegionViewSet, basename="region")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]
