@@ -6,3 +6,6 @@ class Heartbeat(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token

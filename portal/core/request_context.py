@@ -3,11 +3,11 @@ the request through every service call."""
 
 from contextvars import ContextVar
 
-_meta: ContextVar[dict] = ContextVar("portal_request_meta", default={})
+_meta: ContextVar[dict | None] = ContextVar("portal_request_meta", default=None)
 
 
 def current_request_meta() -> dict:
-    return _meta.get()
+    return _meta.get() or {}
 
 
 def set_request_meta(meta: dict):

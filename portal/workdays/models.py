@@ -56,3 +56,6 @@ class MissingYearLookup(models.Model):
 
     class Meta:
         ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

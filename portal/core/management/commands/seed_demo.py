@@ -12,7 +12,7 @@ class Command(BaseCommand):
         call_command("load_reference_data", stdout=self.stdout)
         ctx = seed_demo()
         self.stdout.write("")
-        self.stdout.write("演示账号 / demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"演示账号 / demo logins (password for all: {DEMO_PASSWORD})")
         width = max(len(label) for label, _u, _o in ctx.logins)
         for label, username, org in ctx.logins:
             self.stdout.write(f"  {label.ljust(width)}  {username:<10}  {org}")
