@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FilingConfig(AppConfig):
     name = "filing"
+    verbose_name = _("备案")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  registers filing capabilities

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "portal.audit",
     "portal.workdays",
     "portal.core",
+    "filing.catalogue",
     "filing",
     "inspections",
     "qc",

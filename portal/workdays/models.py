@@ -47,15 +47,21 @@ class SpecialDay(models.Model):
 
 
 class MissingYearLookup(models.Model):
-    """Someone computed a deadline in a year the calendar does not know."""
+    """Someone computed a deadline in a year the calendar does not know.
 
-    year = models.PositiveIntegerField(unique=True)
-    first_asked_at = models.DateTimeField(auto_now_add=True)
-    last_asked_at = models.DateTimeField(auto_now=True)
-    times = models.PositiveIntegerField(default=0)
+    ``times`` counts processes that loaded the year, not individual deadlines: the
+    calendar records a missing year once per process, not on every call.
+    """
+
+    year = models.PositiveIntegerField(_("年份"), unique=True)
+    first_asked_at = models.DateTimeField(_("首次用到"), auto_now_add=True)
+    last_asked_at = models.DateTimeField(_("最近用到"), auto_now=True)
+    times = models.PositiveIntegerField(_("次数"), default=0)
 
     class Meta:
         ordering = ["year"]
+        verbose_name = _("缺少安排的年份")
+        verbose_name_plural = _("缺少安排的年份")
 
     def __str__(self) -> str:
         return str(self.year)
