@@ -18,8 +18,10 @@ RUN apt-get update \
         libpq5 gettext \
     && rm -rf /var/lib/apt/lists/*
 
+# The processes run unprivileged and cannot write to the code; its home holds fontconfig's cache.
 RUN groupadd --system --gid 10001 portal \
-    && useradd --system --uid 10001 --gid portal --home-dir /app --shell /usr/sbin/nologin portal
+    && useradd --system --uid 10001 --gid portal --create-home --home-dir /home/portal \
+        --shell /usr/sbin/nologin portal
 
 WORKDIR /app
 

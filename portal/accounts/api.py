@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .choices import OrgKind, Role
 from .models import Organisation
 
 
@@ -29,16 +31,25 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         return Organisation.objects.restrict(self.request.user).select_related("region").order_by("pk")
 
 
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OrgKind.choices)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    organisation = OrganisationRefSerializer(allow_null=True)
+    province = serializers.CharField(allow_null=True, source="organisation.province.code", default=None)
+
+
 class MeView(APIView):
+    """The signed-in caller: who they are and what role their organisation gives them."""
+
     capability = "portal.home"
 
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        user = request.user
-        org = user.organisation
-        return Response({
-            "username": user.username,
-            "full_name": user.full_name,
-            "role": user.role,
-            "organisation": {"id": org.pk, "name": org.name, "kind": org.kind} if org else None,
-            "province": org.province.code if org and org.province_id else None,
-        })
+        return Response(MeSerializer(request.user).data)

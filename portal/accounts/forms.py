@@ -31,9 +31,12 @@ class OrganisationForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
 
-    def __init__(self, *args, province: Region, **kwargs):
+    def __init__(self, *args, province: Region | None, **kwargs):
+        """``province=None`` offers every region: a platform administrator works in any province."""
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(province=province).select_related("parent")
+        # Labels print the full name up to the province: county -> city -> province.
+        regions = Region.objects.select_related("parent__parent")
+        self.fields["region"].queryset = regions if province is None else regions.filter(province=province)
 
 
 class UserCreateForm(forms.Form):

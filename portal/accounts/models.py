@@ -83,7 +83,8 @@ class User(AbstractUser):
         if self.is_superuser:
             return Role.SYSTEM_ADMIN
         org = self.organisation
-        if org is None:
+        # A deactivated organisation's staff keep their accounts but no longer act for anyone.
+        if org is None or not org.is_active:
             return Role.NONE
         if self.is_province_admin and org.kind in ADMIN_CAPABLE_KINDS:
             return Role.PROVINCE_ADMIN

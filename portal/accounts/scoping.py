@@ -107,7 +107,7 @@ def user_covers_region(user, region) -> bool:
     if user.is_superuser or user.role == Role.NATIONAL:
         return True
     org = user.organisation
-    if org is None or org.region is None or region.province_id != org.province_id:
+    if org is None or not org.is_active or org.region is None or region.province_id != org.province_id:
         return False
     return region_within(region, org.region)
 
@@ -118,6 +118,6 @@ def user_responsible_for_region(user, region) -> bool:
     A county supervised by its city (代管) is handled by the city, not the county.
     """
     org = user.organisation
-    if org is None or org.region is None or region.province_id != org.province_id:
+    if org is None or not org.is_active or org.region is None or region.province_id != org.province_id:
         return False
     return region_within(region.responsible_region, org.region)

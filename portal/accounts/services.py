@@ -79,6 +79,8 @@ def organisation_update(*, actor, organisation: Organisation, **changes) -> Orga
 @transaction.atomic
 def organisation_set_active(*, actor, organisation: Organisation, active: bool) -> Organisation:
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not active and org.pk == actor.organisation_id:
+        raise ValidationError({"is_active": _("不能停用自己所在的单位。")})
     if org.is_active == active:
         return org
     org.is_active = active

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.audit.services import audit
 
+from .choices import OrgKind
 from .forms import LoginForm, OrganisationForm, TokenForm, UserCreateForm, UserEditForm
 from .models import Organisation
 from .permissions import require_capability
@@ -138,8 +140,11 @@ def two_factor_disable(request):
 
 # ---- Provincial administration: organisations and users of one's own province ----
 
-def _province(request):
-    return request.user.organisation.province
+def _actor_province(user):
+    """A provincial administrator works in their own province; a platform administrator in any (None)."""
+    if user.is_superuser:
+        return None
+    return user.organisation.province
 
 
 def _form_errors_to(form, exc: ValidationError) -> None:
@@ -150,11 +155,17 @@ def _form_errors_to(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @require_capability("accounts.manage_province")
 def organisation_list(request):
     orgs = (
         Organisation.objects.restrict(request.user)
-        .select_related("region", "region__parent")
+        .select_related("region__parent__parent")
         .annotate(user_count=Count("users"))
     )
     q = request.GET.get("q", "").strip()
@@ -163,21 +174,20 @@ def organisation_list(request):
     kind = request.GET.get("kind", "")
     if kind:
         orgs = orgs.filter(kind=kind)
-    from django.core.paginator import Paginator
-
-    page = Paginator(orgs.order_by("kind", "name"), 50).get_page(request.GET.get("page"))
-    from .choices import OrgKind
-
-    return render(request, "accounts/organisation_list.html",
-                  {"page": page, "q": q, "kind": kind, "kinds": OrgKind.choices})
+    page = Paginator(orgs.order_by("kind", "name", "pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/organisation_list.html", {
+        "page": page, "q": q, "kind": kind, "kinds": OrgKind.choices, "query": _query_without_page(request),
+    })
 
 
 @require_capability("accounts.manage_province")
 def organisation_create_view(request):
-    form = OrganisationForm(request.POST or None, province=_province(request))
+    province = _actor_province(request.user)
+    form = OrganisationForm(request.POST or None, province=province)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            org = organisation_create(actor=request.user, province=_province(request), **form.cleaned_data)
+            org = organisation_create(actor=request.user, province=province or data["region"].province, **data)
         except ValidationError as exc:
             _form_errors_to(form, exc)
         else:
@@ -188,10 +198,10 @@ def organisation_create_view(request):
 
 @require_capability("accounts.manage_province")
 def organisation_edit_view(request, pk: int):
-    org = get_object_or_404(Organisation.objects.restrict(request.user), pk=pk)
+    org = get_object_or_404(Organisation.objects.restrict(request.user, "change"), pk=pk)
     initial = {f: getattr(org, f) for f in ["name", "kind", "region", "credit_code", "contact_name",
                                             "contact_phone"]}
-    form = OrganisationForm(request.POST or None, initial=initial, province=_province(request))
+    form = OrganisationForm(request.POST or None, initial=initial, province=org.province)
     if request.method == "POST" and form.is_valid():
         try:
             organisation_update(actor=request.user, organisation=org, **form.cleaned_data)
@@ -206,28 +216,30 @@ def organisation_edit_view(request, pk: int):
 @require_capability("accounts.manage_province")
 @require_POST
 def organisation_toggle_view(request, pk: int):
-    org = get_object_or_404(Organisation.objects.restrict(request.user), pk=pk)
-    organisation_set_active(actor=request.user, organisation=org, active=request.POST.get("active") == "1")
-    messages.success(request, _("已更新单位状态。"))
+    org = get_object_or_404(Organisation.objects.restrict(request.user, "change"), pk=pk)
+    try:
+        organisation_set_active(actor=request.user, organisation=org, active=request.POST.get("active") == "1")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已更新单位状态。"))
     return redirect("accounts:organisation-list")
 
 
 @require_capability("accounts.manage_province")
 def user_list(request):
-    users = get_user_model().objects.restrict(request.user).select_related("organisation",
-                                                                            "organisation__region")
+    users = get_user_model().objects.restrict(request.user).select_related("organisation__region")
     q = request.GET.get("q", "").strip()
     if q:
-        users = users.filter(username__icontains=q) | users.filter(full_name__icontains=q)
-    from django.core.paginator import Paginator
-
+        users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     page = Paginator(users.order_by("organisation__name", "username"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "q": q})
+    return render(request, "accounts/user_list.html",
+                  {"page": page, "q": q, "query": _query_without_page(request)})
 
 
 @require_capability("accounts.manage_province")
 def user_create_view(request):
-    orgs = Organisation.objects.restrict(request.user).filter(is_active=True)
+    orgs = Organisation.objects.restrict(request.user, "change").filter(is_active=True)
     form = UserCreateForm(request.POST or None, organisations=orgs)
     if request.method == "POST" and form.is_valid():
         try:
@@ -240,12 +252,16 @@ def user_create_view(request):
     return render(request, "accounts/user_form.html", {"form": form})
 
 
+def _editable_user(request, pk: int):
+    """Platform administrators' accounts are managed in the Django admin, never here."""
+    return get_object_or_404(get_user_model().objects.restrict(request.user, "change").filter(is_superuser=False),
+                             pk=pk)
+
+
 @require_capability("accounts.manage_province")
 def user_edit_view(request, pk: int):
-    target = get_object_or_404(get_user_model().objects.restrict(request.user), pk=pk)
-    if target.is_superuser:
-        raise Http404
-    orgs = Organisation.objects.restrict(request.user).filter(is_active=True)
+    target = _editable_user(request, pk)
+    orgs = Organisation.objects.restrict(request.user, "change").filter(is_active=True)
     initial = {f: getattr(target, f) for f in ["full_name", "email", "phone", "organisation",
                                                "is_province_admin"]}
     form = UserEditForm(request.POST or None, initial=initial, organisations=orgs)
@@ -263,7 +279,7 @@ def user_edit_view(request, pk: int):
 @require_capability("accounts.manage_province")
 @require_POST
 def user_toggle_view(request, pk: int):
-    target = get_object_or_404(get_user_model().objects.restrict(request.user), pk=pk)
+    target = _editable_user(request, pk)
     try:
         user_set_active(actor=request.user, user=target, active=request.POST.get("active") == "1")
     except ValidationError as exc:

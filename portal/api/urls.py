@@ -12,5 +12,7 @@ router.register("regions", RegionViewSet, basename="region")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("public/", include("filing.api.public_urls")),
+    path("filing/", include("filing.api.urls")),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,7 @@ NAV = [
     (_("报告与公示"), "reporting:index", "portal.oversee"),
     (_("单位管理"), "accounts:organisation-list", "accounts.manage_province"),
     (_("用户管理"), "accounts:user-list", "accounts.manage_province"),
+    (_("代管设置"), "regions:delegation", "accounts.manage_province"),
     (_("审计日志"), "audit:list", "audit.view"),
     (_("工作日历"), "workdays:list", "workdays.manage"),
 ]

@@ -1,10 +1,17 @@
+import logging
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability
+
+logger = logging.getLogger(__name__)
 
 # Each role lands on a page that fits it: the template names its tasks.
 HOME_TEMPLATES = {
@@ -37,7 +44,27 @@ def public_home(request):
     return render(request, "core/public_home.html")
 
 
+@never_cache
+@require_safe
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the container health check and load balancers: the database and the cache answer.
+
+    Public, so it says only ok or error per dependency; the reason goes to the log.
+    """
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        logger.exception("healthz: database check failed")
+        checks["database"] = "error"
+    try:
+        # With REDIS_URL the cache is Redis, which is also the Celery broker.
+        cache.set("healthz", "ok", timeout=10)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error"
+    except Exception:  # the Redis client raises its own errors, not OSError
+        logger.exception("healthz: cache check failed")
+        checks["cache"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

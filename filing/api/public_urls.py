@@ -1,0 +1,3 @@
+"""/api/v1/public/: endpoints open to anyone, stable for integrators."""
+
+urlpatterns: list = []

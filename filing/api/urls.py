@@ -1,0 +1,3 @@
+"""/api/v1/filing/: signed-in endpoints."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""/directory/: the public directory of filed institutions (no sign-in)."""
+
+app_name = "directory"
+urlpatterns: list = []
