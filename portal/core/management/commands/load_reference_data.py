@@ -12,8 +12,8 @@ class Command(BaseCommand):
         self.stdout.write(f"regions: data year {regions['year']}, {regions['created']} created, "
                           f"{regions['updated']} updated, {regions['total']} in all")
         cal = calendar_seed_from_package()
-        self.stdout.write(f"calendar: years {cal['years'][0]}-{cal['years'][-1]}, {cal['created']} days created, "
-                          f"{cal['updated']} updated")
+        span = f"{cal['years'][0]}-{cal['years'][-1]}" if cal["years"] else "none (all entered by administrators)"
+        self.stdout.write(f"calendar: package years {span}, {cal['created']} days created, {cal['updated']} updated")
         from django.apps import apps
 
         # Domain apps add their own catalogues by defining load_reference_data() in services.
