@@ -10,6 +10,8 @@ urlpatterns = [
     path("audit/", include("portal.audit.urls")),
     path("regions/", include("portal.regions.urls")),
     path("calendar/", include("portal.workdays.urls")),
+    path("notifications/", include("portal.notifications.urls")),
+    path("catalogue/", include("filing.catalogue.urls")),
     path("filing/", include("filing.urls")),
     path("directory/", include("filing.urls_public")),
     path("inspections/", include("inspections.urls")),

@@ -6,6 +6,8 @@ import io
 
 from django.utils.translation import gettext as _
 
+from portal.core.exports import neutralise
+
 from . import importers as fmt
 from .choices import EditionKind, ExamCategoryCode
 from .models import CatalogueEdition, Disease, DiseaseCategory, ExamItem
@@ -19,7 +21,7 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
         ws = workbook.create_sheet(title)
         for row in rows:
             # Every cell is written as text: clause 5.10 must not become the number 5.1.
-            ws.append([fmt.neutralise("" if v is None else str(v)) for v in row])
+            ws.append([neutralise("" if v is None else str(v)) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from portal.core.exports import FORMULA_PREFIXES
+
 from .choices import EditionKind, ExamCategoryCode
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -48,8 +50,6 @@ ITEM_COLUMNS = (COL_CATEGORY, COL_CLAUSE, COL_NAME)
 EDITION_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 CLAUSE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,15}$")
 NAME_MAX = {EditionKind.EXAM_ITEMS: 200, EditionKind.DISEASES: 300}
-# Exported text starting with these is prefixed with a quote so spreadsheets do not run it as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Issue:
             where.append(_("第 %(row)s 行") % {"row": self.row})
         if self.column:
             where.append(_("「%(column)s」列") % {"column": self.column})
-        return f"{' '.join(where)}：{self.message}" if where else self.message
+        return f"{''.join(where)}：{self.message}" if where else self.message
 
 
 @dataclass
@@ -103,15 +103,9 @@ def series_of(code: str) -> str:
     return code.rsplit("-", 1)[0] if "-" in code else code
 
 
-def neutralise(value):
-    """Make a text cell inert in spreadsheets (formula injection): '=1+1' is written as "'=1+1"."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _unneutralise(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_PREFIXES):
+    """Undo :func:`portal.core.exports.neutralise`, so an exported workbook imports back unchanged."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
         return text[1:]
     return text
 

@@ -44,9 +44,15 @@ def current_edition(kind: str, on_date: date | None = None, *, series: str | Non
 def current_editions(kind: str, on_date: date | None = None) -> list[CatalogueEdition]:
     """One edition per standard in force on ``on_date``: for exam items GBZ 188 and GBZ 98."""
     on_date = on_date or timezone.localdate()
-    chosen: dict[str, CatalogueEdition] = {}
-    for edition in CatalogueEdition.objects.filter(_in_force(on_date), kind=kind).order_by("-effective_from", "-pk"):
-        chosen.setdefault(edition.series, edition)
+    return pick_current(CatalogueEdition.objects.filter(_in_force(on_date), kind=kind), on_date)
+
+
+def pick_current(editions: Iterable[CatalogueEdition], on_date: date) -> list[CatalogueEdition]:
+    """From editions already fetched, the one in force per (kind, series), as :func:`current_edition` chooses."""
+    chosen: dict[tuple[str, str], CatalogueEdition] = {}
+    for edition in sorted(editions, key=lambda e: (e.effective_from, e.pk), reverse=True):
+        if edition.in_force_on(on_date):
+            chosen.setdefault((edition.kind, edition.series), edition)
     return sorted(chosen.values(), key=lambda e: e.code)
 
 

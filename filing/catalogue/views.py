@@ -40,7 +40,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 @require_capability("catalogue.view")
 def catalogue_index(request):
     editions = list(selectors.editions_list())
-    in_force = {e.pk for kind in EditionKind.values for e in selectors.current_editions(kind)}
+    in_force = {e.pk for e in selectors.pick_current(editions, timezone.localdate())}
     categories = selectors.exam_categories().annotate(
         current_items=Count("items", filter=Q(items__edition__in=in_force)))
     return render(request, "catalogue/index.html", {

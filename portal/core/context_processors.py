@@ -10,6 +10,7 @@ NAV = [
     (_("现场核查与外出体检"), "inspections:index", "portal.home"),
     (_("质量控制"), "qc:index", "portal.home"),
     (_("报告与公示"), "reporting:index", "portal.oversee"),
+    (_("检查项目目录"), "catalogue:index", "catalogue.view"),
     (_("单位管理"), "accounts:organisation-list", "accounts.manage_province"),
     (_("用户管理"), "accounts:user-list", "accounts.manage_province"),
     (_("代管设置"), "regions:delegation", "accounts.manage_province"),

@@ -32,6 +32,8 @@ def make_xlsx(edition=("GBZ188-2025", "GBZ 188-2025 职业健康监护技术规�
         ws.append(list(item_header))
         for row in items:
             ws.append(list(row))
+    if not workbook.sheetnames:
+        workbook.create_sheet("Sheet1")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
