@@ -46,6 +46,12 @@ def role_users(reference_data):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Strong hashing is the point in production and only slows the suite down.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches(settings):
     from django.core.cache import cache
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "portal.audit",
     "portal.workdays",
     "portal.core",
+    "portal.notifications",
     "filing.catalogue",
     "filing",
     "inspections",
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.core.context_processors.portal",
+                "portal.notifications.context_processors.notifications",
             ],
         },
     },
@@ -130,7 +132,7 @@ AUTHENTICATION_BACKENDS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "portal.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "portal.accounts.validators.CharacterClassValidator"},
@@ -245,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that several serializers share get one stable schema name each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "portal.accounts.choices.OrgKind",
+        "RoleEnum": "portal.accounts.choices.Role",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

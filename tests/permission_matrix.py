@@ -18,7 +18,7 @@ The Jilin objects in ``ctx.objects`` lie in Nanguan district (220102) of Changch
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 

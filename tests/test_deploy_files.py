@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 ROOT = Path(settings.BASE_DIR)
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -79,6 +80,7 @@ def test_compose_commands(compose):
     beat = command_text(services["beat"])
     assert beat.startswith("celery -A portal beat")
     assert "--scheduler django_celery_beat.schedulers:DatabaseScheduler" in beat
+    assert import_string("django_celery_beat.schedulers.DatabaseScheduler")
 
 
 def test_web_script_migrates_and_loads_reference_data_before_serving():

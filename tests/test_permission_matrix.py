@@ -59,18 +59,20 @@ def _project_apps():
             yield config
 
 
+def matrix_module_names() -> list[str]:
+    """An app may split its entries: tests/permission_matrix.py, tests/permission_matrix_<part>.py."""
+    names = []
+    for config in _project_apps():
+        for path in sorted((Path(config.path) / "tests").glob("permission_matrix*.py")):
+            names.append(f"{config.name}.tests.{path.stem}")
+    return names
+
+
 def collect_matrix() -> tuple[dict[str, pm.Entry], list[str]]:
     """The merged matrix, and the keys stated by more than one module."""
     sources: list[tuple[str, dict]] = [(pm.__name__, pm.MATRIX)]
-    for config in _project_apps():
-        module_name = f"{config.name}.tests.permission_matrix"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"{config.name}.tests", module_name):
-                continue
-            raise
-        sources.append((module_name, module.MATRIX))
+    for module_name in matrix_module_names():
+        sources.append((module_name, importlib.import_module(module_name).MATRIX))
     merged: dict[str, pm.Entry] = {}
     origin: dict[str, str] = {}
     conflicts = []
@@ -137,6 +139,9 @@ def test_the_matrix_sees_app_modules(monkeypatch):
     fake.MATRIX = {"core:healthz": pm.Entry(pm.everyone(pm.OK)), "extra:page": pm.Entry(pm.signed_in())}
     monkeypatch.setitem(sys.modules, "portal.core.tests", types.ModuleType("portal.core.tests"))
     monkeypatch.setitem(sys.modules, "portal.core.tests.permission_matrix", fake)
+    original = matrix_module_names
+    monkeypatch.setattr(sys.modules[__name__], "matrix_module_names",
+                        lambda: [*original(), "portal.core.tests.permission_matrix"])
     merged, conflicts = collect_matrix()
     assert "extra:page" in merged
     assert any("core:healthz" in c for c in conflicts)

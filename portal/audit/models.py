@@ -68,5 +68,6 @@ class AuditEntry(models.Model):
         old, new = self.old or {}, self.new or {}
         if not isinstance(old, dict) or not isinstance(new, dict):
             return [("value", old, new)]
-        keys = list(dict.fromkeys([*old.keys(), *new.keys()]))
+        # Sorted: PostgreSQL's jsonb does not keep the order the keys were written in.
+        keys = sorted(set(old) | set(new))
         return [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]

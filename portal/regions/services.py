@@ -73,9 +73,11 @@ def regions_load(*, year: int | None = None) -> dict:
     return {"year": use_year, "created": created, "updated": updated, "total": len(existing)}
 
 
+@transaction.atomic
 def region_set_delegation(*, region: Region, supervised_by_city: bool, actor) -> Region:
     from portal.audit.services import audit
 
+    region = Region.objects.select_for_update().get(pk=region.pk)
     if region.level != RegionLevel.COUNTY:
         from django.core.exceptions import ValidationError
         from django.utils.translation import gettext as _
