@@ -12,13 +12,16 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   fi
 fi
 
-has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# Read the lists whole: with pipefail, `ldconfig -p | grep -q` fails when grep stops reading early.
+libs="$(ldconfig -p 2>/dev/null || true)"
+fonts="$(fc-list 2>/dev/null || true)"
+has_lib() { grep -qF "$1" <<<"$libs"; }
 need_apt=()
 # WeasyPrint renders PDFs with Pango, subsets fonts with HarfBuzz, and needs Noto CJK for Chinese.
 has_lib libpango-1.0.so.0 || need_apt+=(libpango-1.0-0)
 has_lib libpangoft2-1.0.so.0 || need_apt+=(libpangoft2-1.0-0)
 has_lib libharfbuzz-subset.so.0 || need_apt+=(libharfbuzz-subset0)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+grep -qi "Noto Sans CJK" <<<"$fonts" || need_apt+=(fonts-noto-cjk)
 # psycopg2 is built from source against libpq; compilemessages calls msgfmt.
 command -v pg_config >/dev/null 2>&1 || need_apt+=(libpq-dev)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
