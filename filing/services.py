@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,6 @@ from .models import (
     FilingVersion,
     QualityDocument,
     Room,
-    StaffCertificate,
     StaffMember,
     Vehicle,
 )
@@ -115,6 +114,9 @@ def application_activate(*, application_id: int, actor) -> AccountApplication:
     assert_transition(APPLICATION_TRANSITIONS, app.status, ApplicationStatus.ACTIVATED, label=_("账号申请"))
     if Organisation.objects.filter(credit_code=app.credit_code).exists():
         raise ValidationError({"credit_code": _("该统一社会信用代码已开通账号。")})
+    if User.objects.filter(username__iexact=app.username).exists():
+        raise ValidationError({"username": _("申请的用户名“%(name)s”已被占用，请通知申请人重新申请。")
+                               % {"name": app.username}})
     org = Organisation.objects.create(
         name=app.name, kind=OrgKind.INSTITUTION, province=app.province, region=app.region,
         credit_code=app.credit_code, contact_name=app.contact_name, contact_phone=app.contact_phone,
@@ -204,10 +206,14 @@ def version_submit(*, version_id: int, actor) -> FilingVersion:
     """Submit a complete draft; an incomplete one is refused with every deficiency at once."""
     version = FilingVersion.objects.select_for_update().select_related("filing").get(pk=version_id)
     filing = Filing.objects.select_for_update().get(pk=version.filing_id)
+    # The state first: a version already submitted or decided is a wrong step, not an incomplete one.
+    old = _set_version_status(version, VersionStatus.SUBMITTED)
     deficiencies = check_version(version)
     if deficiencies:
-        raise ValidationError({d.field: d.message for d in deficiencies}, code="incomplete")
-    old = _set_version_status(version, VersionStatus.SUBMITTED)
+        by_field: dict[str, list] = {}
+        for d in deficiencies:
+            by_field.setdefault(d.field, []).append(ValidationError(d.message, code="incomplete"))
+        raise ValidationError(by_field)
     now = timezone.now()
     today = timezone.localdate(now)
     version.submitted_at = now
@@ -237,7 +243,9 @@ def _next_filing_number(filing: Filing, year: int) -> str:
 
 
 @transaction.atomic
-def version_accept(*, version_id: int, actor) -> FilingVersion:
+def version_accept(*, version_id: int, actor, queue_receipt: bool = True) -> FilingVersion:
+    """Accept a submission. ``queue_receipt=False`` leaves the receipt to be rendered on download
+    (render_receipt is idempotent): bulk loads such as the demo must not render hundreds of PDFs."""
     version = FilingVersion.objects.select_for_update().get(pk=version_id)
     filing = Filing.objects.select_for_update().select_related("province").get(pk=version.filing_id)
     old = _set_version_status(version, VersionStatus.ACCEPTED)
@@ -271,9 +279,12 @@ def version_accept(*, version_id: int, actor) -> FilingVersion:
           new={"status": version.status, "filing_number": filing.filing_number})
     audit(actor=actor, obj=filing, action="filing.filing.accepted", old={"status": old_filing},
           new={"status": filing.status, "current_version": version.pk})
-    from .tasks import render_receipt
+    if queue_receipt:
+        from .tasks import render_receipt
 
-    transaction.on_commit(lambda: render_receipt.delay(version_id=version.pk))
+        # robust: a receipt that fails to render must not undo or hide the acceptance; it is rendered
+        # again on download.
+        transaction.on_commit(lambda: render_receipt.delay(version_id=version.pk), robust=True)
     return version
 
 
@@ -384,6 +395,8 @@ def filing_cancel(*, filing_id: int, actor, reason: str) -> Filing:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写注销原因。")})
     filing = Filing.objects.select_for_update().get(pk=filing_id)
+    # Cancelling twice is a wrong step (the helper treats "already there" as nothing to do).
+    assert_transition(FILING_TRANSITIONS, filing.status, FilingStatus.CANCELLED, label=_("备案"))
     old = _set_filing_status(filing, FilingStatus.CANCELLED)
     filing.cancelled_at = timezone.now()
     filing.cancellation_reason = reason.strip()
@@ -406,10 +419,11 @@ def filed_item_set_status(*, filing_id: int, item_code: str, status: str, reason
     filing = Filing.objects.select_for_update().get(pk=filing_id)
     if filing.current_version_id is None:
         raise TransitionError(_("该机构尚未备案。"), code="not_filed")
-    rows = FiledItem.objects.select_for_update().filter(
+    # of=("self",): the item/disease lookups are outer joins, which PostgreSQL will not lock.
+    rows = FiledItem.objects.select_for_update(of=("self",)).filter(
+        Q(exam_item__code=item_code) | Q(disease__code=item_code),
         version__filing=filing, version__status__in=[VersionStatus.ACCEPTED, *VERSION_OPEN],
     )
-    rows = rows.filter(exam_item__code=item_code) | rows.filter(disease__code=item_code)
     current = [r for r in rows if r.version_id == filing.current_version_id]
     if not current:
         raise ValidationError({"item": _("项目 %(code)s 不在该机构的备案项目中。") % {"code": item_code}})
@@ -421,3 +435,351 @@ def filed_item_set_status(*, filing_id: int, item_code: str, status: str, reason
     audit(actor=actor, obj=filing, action="filing.item.status_changed",
           old={"item": item_code, "status": old}, new={"item": item_code, "status": status, "reason": reason})
     return current[0]
+
+
+# ---- Draft sections ---------------------------------------------------------
+# Each section of a draft saves on its own. The caller has fetched the version from
+# the user's restricted queryset; here the row is locked, must still be editable, and
+# every value is checked again so that nothing invalid is half-saved.
+
+BASIC_FIELDS = [
+    "name", "credit_code", "licence_number", "licence_copy", "radiation_licence_number", "radiation_licence_copy",
+    "legal_representative", "quality_manager", "technical_manager", "address", "region", "phone",
+    "exams_started_on",
+]
+
+
+def _lock_editable(version_id: int) -> FilingVersion:
+    version = (
+        FilingVersion.objects.select_for_update(of=("self",)).select_related("filing").get(pk=version_id)
+    )
+    assert_editable(version)
+    return version
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _row_error(errors: dict, key: str, row: int, message) -> None:
+    errors.setdefault(key, []).append(_("第%(row)s行：%(message)s") % {"row": row, "message": message})
+
+
+def _check_ids(errors: dict, key: str, rows: list[dict], existing_ids: set[int]) -> None:
+    """Row ids sent back by a form must be rows of this very version (never another institution's)."""
+    for row in rows:
+        if row.get("id") and row["id"] not in existing_ids:
+            errors.setdefault(key, []).append(_("提交的数据已过期，请刷新页面后重试。"))
+            return
+
+
+def _sync_rows(manager, rows: list[dict], fields: list[str], **extra) -> tuple[int, int, int]:
+    """Update the rows named by id, create the new ones, delete the rest. Returns (added, changed, removed)."""
+    existing = {obj.pk: obj for obj in manager.all()}
+    kept, added, changed = set(), 0, 0
+    for position, row in enumerate(rows):
+        values = {f: row[f] for f in fields if f in row}
+        values.update({k: (v(position) if callable(v) else v) for k, v in extra.items()})
+        obj = existing.get(row.get("id"))
+        if obj is None:
+            manager.create(**values)
+            added += 1
+            continue
+        kept.add(obj.pk)
+        if any(getattr(obj, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(obj, f, v)
+            obj.save(update_fields=list(values))
+            changed += 1
+    removed = [pk for pk in existing if pk not in kept]
+    if removed:
+        manager.filter(pk__in=removed).delete()
+    return added, changed, len(removed)
+
+
+@transaction.atomic
+def version_save_basic(*, version_id: int, actor, name: str, credit_code: str, licence_number: str,
+                       radiation_licence_number: str, legal_representative: str, quality_manager: str,
+                       technical_manager: str, address: str, region, phone: str, exams_started_on,
+                       licence_copy=None, radiation_licence_copy=None) -> FilingVersion:
+    """Basic data and licence copies. Uploaded copies are stored only when everything else is valid."""
+    from portal.core.uploads import store_upload, validate_upload
+    from portal.regions.models import RegionLevel
+
+    version = _lock_editable(version_id)
+    filing = version.filing
+    errors: dict = {}
+    if not (name or "").strip():
+        errors["name"] = _("请填写机构名称。")
+    code = normalise_credit_code(credit_code)
+    if code:
+        try:
+            code = validate_credit_code(code)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        else:
+            if Organisation.objects.filter(credit_code=code).exclude(pk=filing.institution_id).exists():
+                errors["credit_code"] = _("该统一社会信用代码已被其他机构使用，请核对。")
+    if region is not None and (region.province_id != filing.province_id or region.level == RegionLevel.PROVINCE):
+        errors["region"] = _("请选择本省内的市或县（区）。")
+    if exams_started_on and exams_started_on > timezone.localdate():
+        errors["exams_started_on"] = _("开展工作的日期不能晚于今天。")
+    for field, upload in (("licence_copy", licence_copy), ("radiation_licence_copy", radiation_licence_copy)):
+        if upload is not None:
+            try:
+                validate_upload(upload, field=field)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+    _raise_if(errors)
+    old = snapshot(version, BASIC_FIELDS)
+    version.name, version.credit_code, version.licence_number = name.strip(), code, licence_number.strip()
+    version.radiation_licence_number = radiation_licence_number.strip()
+    version.legal_representative = legal_representative.strip()
+    version.quality_manager, version.technical_manager = quality_manager.strip(), technical_manager.strip()
+    version.address, version.region, version.phone = address.strip(), region, phone.strip()
+    version.exams_started_on = exams_started_on
+    if licence_copy is not None:
+        version.licence_copy = store_upload(licence_copy, actor=actor, province_id=filing.province_id,
+                                            field="licence_copy")
+    if radiation_licence_copy is not None:
+        version.radiation_licence_copy = store_upload(radiation_licence_copy, actor=actor,
+                                                      province_id=filing.province_id,
+                                                      field="radiation_licence_copy")
+    version.save()
+    audit(actor=actor, obj=version, action="filing.version.basic_saved", old=old,
+          new=snapshot(version, BASIC_FIELDS))
+    return version
+
+
+STAFF_FIELDS = ["name", "role", "registration_number", "title", "years_experience", "diagnosis_qualification"]
+
+
+@transaction.atomic
+def version_save_staff(*, version_id: int, actor, staff: list[dict]) -> FilingVersion:
+    """The staff list as a whole: rows with an ``id`` are updated, new rows added, missing rows removed."""
+    from .choices import StaffRole, Title
+
+    version = _lock_editable(version_id)
+    errors: dict = {}
+    _check_ids(errors, "staff", staff, set(version.staff.values_list("pk", flat=True)))
+    for row_no, row in enumerate(staff, start=1):
+        if not (row.get("name") or "").strip():
+            _row_error(errors, "staff", row_no, _("请填写姓名。"))
+        if row.get("role") not in StaffRole.values:
+            _row_error(errors, "staff", row_no, _("岗位无效。"))
+        if row.get("title", Title.NONE) not in Title.values:
+            _row_error(errors, "staff", row_no, _("职称无效。"))
+        years = row.get("years_experience") or 0
+        if not isinstance(years, int) or years < 0 or years > 70:
+            _row_error(errors, "staff", row_no, _("从事本工作年限应为0到70之间的整数。"))
+    _raise_if(errors)
+    before = version.staff.count()
+    added, changed, removed = _sync_rows(
+        version.staff, [{**r, "name": r["name"].strip(), "diagnosis_qualification":
+                         sorted(set(r.get("diagnosis_qualification") or []))} for r in staff],
+        STAFF_FIELDS, order=lambda i: i,
+    )
+    audit(actor=actor, obj=version, action="filing.version.staff_saved", old={"count": before},
+          new={"count": len(staff), "added": added, "changed": changed, "removed": removed})
+    return version
+
+
+@transaction.atomic
+def staff_save_certificates(*, version_id: int, staff_id: int, actor, certificates: list[dict]) -> StaffMember:
+    """A staff member's training and qualification certificates; a new copy never replaces a stored file."""
+    from portal.core.uploads import store_upload, validate_upload
+
+    version = _lock_editable(version_id)
+    member = version.staff.get(pk=staff_id)
+    errors: dict = {}
+    _check_ids(errors, "certificates", certificates, set(member.certificates.values_list("pk", flat=True)))
+    today = timezone.localdate()
+    for row_no, row in enumerate(certificates, start=1):
+        if not (row.get("name") or "").strip():
+            _row_error(errors, "certificates", row_no, _("请填写证书名称。"))
+        issued, expires = row.get("issued_on"), row.get("expires_on")
+        if issued and issued > today:
+            _row_error(errors, "certificates", row_no, _("发证日期不能晚于今天。"))
+        if issued and expires and expires < issued:
+            _row_error(errors, "certificates", row_no, _("有效期不能早于发证日期。"))
+        if row.get("copy") is not None:
+            try:
+                validate_upload(row["copy"], field="copy")
+            except ValidationError as exc:
+                _row_error(errors, "certificates", row_no, " ".join(exc.messages))
+    _raise_if(errors)
+    rows = []
+    for row in certificates:
+        values = {k: row.get(k) for k in ("id", "name", "number", "issued_on", "expires_on")}
+        values["name"], values["number"] = values["name"].strip(), (values["number"] or "").strip()
+        if row.get("copy") is not None:
+            values["copy"] = store_upload(row["copy"], actor=actor, province_id=version.filing.province_id,
+                                          field="copy")
+        rows.append(values)
+    added, changed, removed = _sync_rows(member.certificates, rows,
+                                         ["name", "number", "issued_on", "expires_on", "copy"])
+    audit(actor=actor, obj=version, action="filing.version.certificates_saved",
+          new={"staff": member.name, "added": added, "changed": changed, "removed": removed})
+    return member
+
+
+@transaction.atomic
+def version_save_premises(*, version_id: int, actor, total_area, rooms: list[dict]) -> FilingVersion:
+    version = _lock_editable(version_id)
+    errors: dict = {}
+    if total_area is not None and total_area < 0:
+        errors["total_area"] = _("总建筑面积不能为负数。")
+    _check_ids(errors, "rooms", rooms, set(version.rooms.values_list("pk", flat=True)))
+    for row_no, row in enumerate(rooms, start=1):
+        if not (row.get("name") or "").strip():
+            _row_error(errors, "rooms", row_no, _("请填写房间名称/用途。"))
+        if row.get("area") is None:
+            _row_error(errors, "rooms", row_no, _("请填写面积。"))
+        elif row["area"] < 0:
+            _row_error(errors, "rooms", row_no, _("面积不能为负数。"))
+    _raise_if(errors)
+    old = {"total_area": version.total_area, "rooms": version.rooms.count()}
+    version.total_area = total_area
+    version.save(update_fields=["total_area", "updated_at"])
+    added, changed, removed = _sync_rows(version.rooms, [{**r, "name": r["name"].strip()} for r in rooms],
+                                         ["name", "area"])
+    audit(actor=actor, obj=version, action="filing.version.premises_saved", old=old,
+          new={"total_area": total_area, "rooms": len(rooms), "added": added, "changed": changed,
+               "removed": removed})
+    return version
+
+
+EQUIPMENT_FIELDS = ["name", "model", "serial_number", "calibration_due_on", "for_off_site"]
+VEHICLE_FIELDS = ["plate_number", "vehicle_type", "equipment_onboard"]
+
+
+@transaction.atomic
+def version_save_equipment(*, version_id: int, actor, equipment: list[dict], vehicles: list[dict]) -> FilingVersion:
+    version = _lock_editable(version_id)
+    errors: dict = {}
+    _check_ids(errors, "equipment", equipment, set(version.equipment.values_list("pk", flat=True)))
+    _check_ids(errors, "vehicles", vehicles, set(version.vehicles.values_list("pk", flat=True)))
+    for row_no, row in enumerate(equipment, start=1):
+        if not (row.get("name") or "").strip():
+            _row_error(errors, "equipment", row_no, _("请填写设备名称。"))
+    plates = set()
+    for row_no, row in enumerate(vehicles, start=1):
+        plate = (row.get("plate_number") or "").strip().upper()
+        if not plate:
+            _row_error(errors, "vehicles", row_no, _("请填写车牌号。"))
+        elif plate in plates:
+            _row_error(errors, "vehicles", row_no, _("车牌号重复。"))
+        plates.add(plate)
+        if not (row.get("vehicle_type") or "").strip():
+            _row_error(errors, "vehicles", row_no, _("请填写车辆类型。"))
+    _raise_if(errors)
+    old = {"equipment": version.equipment.count(), "vehicles": version.vehicles.count()}
+    eq = _sync_rows(version.equipment, [{**r, "name": r["name"].strip()} for r in equipment], EQUIPMENT_FIELDS)
+    ve = _sync_rows(version.vehicles, [{**r, "plate_number": r["plate_number"].strip().upper()} for r in vehicles],
+                    VEHICLE_FIELDS)
+    audit(actor=actor, obj=version, action="filing.version.equipment_saved", old=old,
+          new={"equipment": len(equipment), "vehicles": len(vehicles), "equipment_changes": list(eq),
+               "vehicle_changes": list(ve)})
+    return version
+
+
+@transaction.atomic
+def version_save_documents(*, version_id: int, actor, uploads: dict) -> FilingVersion:
+    """Quality-management documents by type. All uploads are checked before any is stored."""
+    from portal.core.uploads import store_upload, validate_upload
+
+    from .choices import QualityDocumentType
+
+    version = _lock_editable(version_id)
+    errors: dict = {}
+    for doc_type, upload in uploads.items():
+        if doc_type not in QualityDocumentType.values:
+            errors[doc_type] = _("未知的文件类型。")
+            continue
+        try:
+            validate_upload(upload, field=doc_type)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    _raise_if(errors)
+    stored = {}
+    for doc_type, upload in uploads.items():
+        file = store_upload(upload, actor=actor, province_id=version.filing.province_id, field=doc_type)
+        QualityDocument.objects.update_or_create(version=version, doc_type=doc_type, defaults={"file": file})
+        stored[doc_type] = file.sha256
+    if stored:
+        audit(actor=actor, obj=version, action="filing.version.documents_saved", new={"documents": stored})
+    return version
+
+
+@transaction.atomic
+def version_save_items(*, version_id: int, actor, off_site: bool, items: list[dict]) -> FilingVersion:
+    """Filed items with their exam types, and the off-site flag.
+
+    Each row names the category it was chosen under: an item of another category, or
+    of an edition not in force (and not already filed), is refused by name. Rows kept
+    from before keep their public status (suspended / not capable).
+    """
+    from .catalogue.choices import EditionKind, ExamType
+    from .catalogue.models import Disease, ExamItem
+    from .catalogue.selectors import current_edition, current_editions
+    from .choices import InstitutionKind
+
+    version = _lock_editable(version_id)
+    is_exam = version.filing.kind == InstitutionKind.EXAMINATION
+    errors: list[str] = []
+    existing = list(version.items.select_related("exam_item", "disease"))
+    wanted = {}
+    for row in items:
+        wanted.setdefault(row["code"], row)
+    if is_exam:
+        allowed = {e.pk for e in current_editions(EditionKind.EXAM_ITEMS)}
+        allowed |= {i.exam_item.edition_id for i in existing if i.exam_item_id}
+        found = {e.code: e for e in ExamItem.objects.filter(code__in=list(wanted)).select_related("category")}
+        main = current_edition(EditionKind.EXAM_ITEMS)
+    else:
+        allowed = {e.pk for e in current_editions(EditionKind.DISEASES)}
+        allowed |= {i.disease.edition_id for i in existing if i.disease_id}
+        found = {d.code: d for d in Disease.objects.filter(code__in=list(wanted)).select_related("category")}
+        main = current_edition(EditionKind.DISEASES)
+    chosen = {}
+    for code, row in wanted.items():
+        entry = found.get(code)
+        if entry is None or entry.edition_id not in allowed:
+            errors.append(_("项目“%(code)s”不在可备案的目录版本中。") % {"code": code})
+            continue
+        if entry.category.code != row.get("category"):
+            errors.append(_("项目“%(name)s”不属于所选类别，它属于“%(category)s”。")
+                          % {"name": entry.name, "category": entry.category.name})
+            continue
+        types = list(dict.fromkeys(row.get("exam_types") or [])) if is_exam else []
+        bad = [t for t in types if t not in ExamType.values]
+        if bad:
+            errors.append(_("项目“%(name)s”的检查类型无效：%(types)s。") % {"name": entry.name, "types": "、".join(bad)})
+            continue
+        chosen[entry.pk] = (entry, [t for t in ExamType.values if t in types])
+    if errors:
+        raise ValidationError({"items": errors})
+    key = "exam_item_id" if is_exam else "disease_id"
+    current = {getattr(i, key): i for i in existing}
+    removed = [i.pk for k, i in current.items() if k not in chosen]
+    FiledItem.objects.filter(pk__in=removed).delete()
+    added = changed = 0
+    for pk, (_entry, types) in chosen.items():
+        row = current.get(pk)
+        if row is None:
+            FiledItem.objects.create(version=version, **{key: pk}, exam_types=types)
+            added += 1
+        elif row.exam_types != types:
+            row.exam_types = types
+            row.save(update_fields=["exam_types"])
+            changed += 1
+    old = {"off_site": version.off_site, "item_edition": version.item_edition_id}
+    version.off_site = bool(off_site)
+    if main is not None and (version.item_edition_id is None or not existing):
+        version.item_edition = main
+    version.save(update_fields=["off_site", "item_edition", "updated_at"])
+    audit(actor=actor, obj=version, action="filing.version.items_saved", old=old,
+          new={"off_site": version.off_site, "item_edition": version.item_edition_id, "items": len(chosen),
+               "added": added, "changed": changed, "removed": len(removed)})
+    return version

@@ -3,16 +3,12 @@ submission, acceptance, the receipt and the public directory entry."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
 from portal.accounts.choices import Role
 from portal.testing.factories import PASSWORD
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +17,12 @@ APPLICANT_PASSWORD = "Xinhua#2026-filing"
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
+    # Set for this test only: subprocesses of other tests (check --deploy) must not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
