@@ -1,0 +1,50 @@
+"""The shipped sample sheets and the demo seeding."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.apps import apps
+
+from portal.core.demo import DemoContext
+from qc.choices import SheetPart, SheetVersionStatus
+from qc.models import Assessment, Indicator, QCScheme, ScoringSheet, SheetVersion
+from qc.services import qc_samples_load
+
+D = Decimal
+
+
+def test_the_sample_sheets_follow_the_published_structure(province, samples):
+    institution = SheetVersion.objects.get(sheet__code="JL-ZJ-JG")
+    work = SheetVersion.objects.get(sheet__code="JL-ZJ-YB")
+    assert institution.status == work.status == SheetVersionStatus.PUBLISHED
+    assert list(Indicator.objects.filter(version=institution, level=1).values_list("title", "max_points")) == [
+        ("组织机构", D("10")), ("人员配置", D("19")), ("仪器设备", D("20")), ("工作场所", D("10")),
+        ("质量管理", D("31")), ("信息报告", D("10"))]
+    assert list(Indicator.objects.filter(version=work, level=1).values_list("title", "max_points")) == [
+        ("报告质量", D("30")), ("实践技能", D("35")), ("实验室质量控制", D("10")), ("档案管理", D("25"))]
+    keys = list(Indicator.objects.filter(version=institution, is_key=True).values_list("title", flat=True))
+    assert [k[:6] for k in keys] == ["主检医师资质", "职业禁忌证判", "疑似职业病界"]
+    assert work.sheet.part == SheetPart.WORK_SAMPLE and work.sheet.category == ""
+    scheme = QCScheme.objects.get(province=province, year=2026)
+    assert (scheme.institution_weight, scheme.work_sample_weight) == (D("40"), D("60"))
+    assert [b.label for b in scheme.bands.all()] == ["优秀", "合格", "不合格"]
+
+
+def test_loading_the_samples_twice_adds_nothing(province, samples):
+    assert qc_samples_load(province=province) == {"sheets": 0, "schemes": 0}
+    assert ScoringSheet.objects.count() == 2 and SheetVersion.objects.count() == 2
+
+
+def test_seed_demo_scores_a_few_institutions_and_is_safe_to_run_twice(province, qc_user, filed_institution):
+    orgs = [filed_institution(("dust", "physical"), name=f"演示机构{n}") for n in range(3)]
+    ctx = DemoContext(province=province, orgs={"institution": orgs[1]}, users={"zk_jl": qc_user})
+    config = apps.get_app_config("qc")
+    config.seed_demo(ctx)
+    config.seed_demo(ctx)
+
+    assessments = list(Assessment.objects.order_by("pk"))
+    assert len(assessments) == 3
+    assert assessments[0].institution == orgs[1]
+    assert all(a.total_score is not None and a.grade for a in assessments)
+    assert [a.passed for a in assessments][2] is False and assessments[2].failed_key_items
