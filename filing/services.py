@@ -279,6 +279,10 @@ def version_accept(*, version_id: int, actor, queue_receipt: bool = True) -> Fil
           new={"status": version.status, "filing_number": filing.filing_number})
     audit(actor=actor, obj=filing, action="filing.filing.accepted", old={"status": old_filing},
           new={"status": filing.status, "current_version": version.pk})
+    from .events import filing_accepted
+
+    filing_accepted.send(sender=Filing, filing_id=filing.pk, version_id=version.pk,
+                         first_acceptance=previous is None, actor=actor)
     if queue_receipt:
         from .tasks import render_receipt
 
@@ -406,6 +410,9 @@ def filing_cancel(*, filing_id: int, actor, reason: str) -> Filing:
         version.save(update_fields=["status", "updated_at"])
     audit(actor=actor, obj=filing, action="filing.filing.cancelled", old={"status": old},
           new={"status": filing.status, "reason": filing.cancellation_reason})
+    from .events import filing_cancelled
+
+    filing_cancelled.send(sender=Filing, filing_id=filing.pk, actor=actor)
     return filing
 
 
