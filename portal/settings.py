@@ -66,7 +66,9 @@ INSTALLED_APPS = [
     "filing.catalogue",
     "filing",
     "inspections",
+    "inspections.supervision",
     "qc",
+    "qc.ledger",
     "reporting",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("directory/", include("filing.urls_public")),
     path("inspections/", include("inspections.urls")),
     path("qc/", include("qc.urls")),
+    path("ledger/", include("qc.ledger.urls")),
     path("reporting/", include("reporting.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,205 @@
+"""The daily deadline scan over 50,000 open deadlines, run twice on PostgreSQL.
+
+    .venv/bin/python benchmarks/reminder_scan.py [--deadlines 50000] [--keep]
+
+``DATABASE_URL`` names the database (default
+postgres://postgres@127.0.0.1:5432/portal_bench_reminders); it is dropped and created
+afresh unless ``--keep`` reuses it as it is, so its name must start with "portal_bench". The data are written with ``bulk_create``:
+institutions with one user each, accepted filings whose current version lists staff
+certificates and equipment, open change drafts, and submitted filings waiting for their
+receipt, every due date placed on a reminder stage of the scan day (the worst case: each
+deadline produces reminders). E-mail goes to Django's in-memory backend and tasks run in
+the process, so the timing includes the digests and their e-mail copies.
+
+The first run must finish within 30 s; the second must send nothing. The exit status says
+whether both held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_reminders"
+TODAY = date(2026, 6, 15)
+LIMIT_SECONDS = 30.0
+# Offsets (days until due) that are reminder stages under the default schedule.
+STAGE_OFFSETS = (30, 7, 1, 0, -7, -14, -21, -28)
+CERTIFICATES_PER_FILING = 5
+EQUIPMENT_PER_FILING = 3
+# Per accepted filing: its certificates, its equipment and one open change; per submitted
+# filing: one receipt.
+PER_ACCEPTED = CERTIFICATES_PER_FILING + EQUIPMENT_PER_FILING + 1
+
+
+def setup_environment(keep: bool) -> None:
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL database")
+    import psycopg2
+    from psycopg2 import sql
+
+    name = parts.path.lstrip("/")
+    if not name.startswith("portal_bench"):
+        raise SystemExit("the benchmark drops and recreates its database: its name must start with portal_bench")
+    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                             password=parts.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+        if exists and not keep:
+            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            exists = False
+        if not exists:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+    import django
+
+    django.setup()
+
+
+def step(label: str):
+    class Timer:
+        def __enter__(self):
+            self.started = time.monotonic()
+            print(f"{label} ...", end=" ", flush=True)
+
+        def __exit__(self, *exc):
+            print(f"{time.monotonic() - self.started:.1f} s", flush=True)
+
+    return Timer()
+
+
+def populate(deadlines: int) -> None:
+    from django.contrib.auth.models import Permission
+    from django.db.models import OuterRef, Subquery
+
+    from filing.choices import FilingStatus, InstitutionKind, StaffRole, VersionKind, VersionStatus
+    from filing.models import Equipment, Filing, FilingVersion, StaffCertificate, StaffMember
+    from portal.accounts.choices import OrgKind
+    from portal.accounts.models import Organisation, OrganisationUserObjectPermission, User
+    from portal.regions.models import Region
+    from portal.workdays.services import add_working_days
+
+    if Filing.objects.exists():
+        print("data already there (--keep): not adding more")
+        return
+    province = Region.objects.get(code="220000")
+    county = Region.objects.get(code="220102")
+    accepted_count = deadlines * 4 // (PER_ACCEPTED * 4 + 4)
+    submitted_count = deadlines - accepted_count * PER_ACCEPTED
+    institutions = accepted_count + submitted_count
+
+    def due(i: int) -> date:
+        return TODAY + timedelta(days=STAGE_OFFSETS[i % len(STAGE_OFFSETS)])
+
+    with step(f"authorities and {institutions} institutions with a user each"):
+        authorities = Organisation.objects.bulk_create([
+            Organisation(name="吉林省职业病防治院（质控中心）", kind=OrgKind.QC_CENTER, province=province, region=province),
+            Organisation(name="吉林省卫生健康委员会", kind=OrgKind.HEALTH_COMMISSION, province=province,
+                         region=province),
+        ])
+        staff = [User(username=f"authority{i}", password="!", email=f"authority{i}@bench.invalid",
+                      organisation=authorities[i % 2], is_province_admin=(i == 1)) for i in range(5)]
+        orgs = Organisation.objects.bulk_create(
+            [Organisation(name=f"基准机构{i:05d}", kind=OrgKind.INSTITUTION, province=province, region=county)
+             for i in range(institutions)], batch_size=5000)
+        users = User.objects.bulk_create(
+            [*staff, *(User(username=f"inst{i:05d}", password="!", email=f"inst{i:05d}@bench.invalid",
+                            organisation=org) for i, org in enumerate(orgs))], batch_size=5000)
+        act_for = Permission.objects.get(codename="act_for_institution", content_type__app_label="accounts")
+        OrganisationUserObjectPermission.objects.bulk_create(
+            [OrganisationUserObjectPermission(user=user, permission=act_for, content_object=user.organisation)
+             for user in users[len(staff):]], batch_size=5000)
+
+    with step(f"{accepted_count} accepted filings with certificates, equipment and an open change"):
+        filings = Filing.objects.bulk_create(
+            [Filing(institution=org, province=province, region=county, kind=InstitutionKind.EXAMINATION,
+                    status=FilingStatus.ACCEPTED if i < accepted_count else FilingStatus.SUBMITTED)
+             for i, org in enumerate(orgs)], batch_size=5000)
+        accepted, submitted = filings[:accepted_count], filings[accepted_count:]
+        versions = FilingVersion.objects.bulk_create(
+            [FilingVersion(filing=f, number=1, status=VersionStatus.ACCEPTED, name=f.institution.name)
+             for f in accepted], batch_size=5000)
+        Filing.objects.filter(status=FilingStatus.ACCEPTED).update(current_version=Subquery(
+            FilingVersion.objects.filter(filing=OuterRef("pk"), number=1).values("pk")[:1]))
+        members = StaffMember.objects.bulk_create(
+            [StaffMember(version=v, name=f"医师{k}", role=StaffRole.PHYSICIAN, order=k)
+             for v in versions for k in range(CERTIFICATES_PER_FILING)], batch_size=5000)
+        StaffCertificate.objects.bulk_create(
+            [StaffCertificate(staff=m, name="执业医师资格证书", expires_on=due(i)) for i, m in enumerate(members)],
+            batch_size=5000)
+        Equipment.objects.bulk_create(
+            [Equipment(version=v, name=f"设备{k}", serial_number=f"SN{v.pk}-{k}",
+                       calibration_due_on=due(v.pk + k)) for v in versions for k in range(EQUIPMENT_PER_FILING)],
+            batch_size=5000)
+        changed_on = {offset: add_working_days(TODAY + timedelta(days=offset), -10) for offset in STAGE_OFFSETS}
+        FilingVersion.objects.bulk_create(
+            [FilingVersion(filing=f, number=2, version_kind=VersionKind.CHANGE, status=VersionStatus.DRAFT,
+                           name=f.institution.name, changed_on=changed_on[STAGE_OFFSETS[i % len(STAGE_OFFSETS)]])
+             for i, f in enumerate(accepted)], batch_size=5000)
+
+    with step(f"{submitted_count} submitted filings waiting for their receipt"):
+        FilingVersion.objects.bulk_create(
+            [FilingVersion(filing=f, number=1, status=VersionStatus.SUBMITTED, name=f.institution.name,
+                           receipt_due_on=due(i)) for i, f in enumerate(submitted)], batch_size=5000)
+
+
+def run_scan(label: str):
+    from django.core import mail
+
+    from reporting.reminders.services import deadlines_scan
+
+    mail.outbox = []
+    started = time.monotonic()
+    result = deadlines_scan(today=TODAY)
+    seconds = time.monotonic() - started
+    print(f"{label}: {seconds:.2f} s; {result.deadlines} open deadlines, {result.staged} at a stage today, "
+          f"{result.reminders_sent} reminders sent in {result.digests_sent} digests, {len(mail.outbox)} e-mails")
+    return result, seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deadlines", type=int, default=50_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the database and its data as they are")
+    args = parser.parse_args()
+    setup_environment(args.keep)
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    with step("migrate"):
+        call_command("migrate", verbosity=0)
+    with step("region tree and holiday calendar"):
+        call_command("load_reference_data", stdout=io.StringIO())
+    populate(args.deadlines)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    from reporting.models import Reminder
+
+    first, first_seconds = run_scan("first run")
+    second, second_seconds = run_scan("second run")
+    print(f"reminder rows in the database: {Reminder.objects.count()}")
+    ok = first_seconds < LIMIT_SECONDS and second.reminders_sent == 0 and second.digests_sent == 0
+    print("OK" if ok else f"FAILED: the first run must take < {LIMIT_SECONDS:.0f} s and the second must send nothing")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
