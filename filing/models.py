@@ -289,3 +289,6 @@ class FiledItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.exam_item or self.disease)
+
+
+from .models_import import *  # noqa

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from .tasks_import import import_check, import_commit  # noqa: F401  autodiscovery reads tasks.py only
+
 
 @shared_task(autoretry_for=(OperationalError, ConnectionError), retry_backoff=True, max_retries=3,
              time_limit=120, soft_time_limit=100, acks_late=True)
