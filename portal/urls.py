@@ -14,6 +14,7 @@ urlpatterns = [
     path("filing/", include("filing.urls")),
     path("directory/", include("filing.urls_public")),
     path("inspections/", include("inspections.urls")),
+    path("supervision/", include("inspections.supervision.urls")),
     path("qc/", include("qc.urls")),
     path("ledger/", include("qc.ledger.urls")),
     path("reporting/", include("reporting.urls")),
