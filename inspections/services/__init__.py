@@ -1,0 +1,1 @@
+"""Writes of the inspections app: checklists, verification cases, off-site notices."""
