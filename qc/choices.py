@@ -57,14 +57,59 @@ class AssessmentKind(models.TextChoices):
 
 
 class AssessmentStatus(models.TextChoices):
-    """Only scoring exists so far. The institution's response window, finalisation and publication
-    add their statuses here and their rows to :data:`ASSESSMENT_TRANSITIONS`."""
+    """Fair process before publication: the draft result goes to the institution, which may point out
+    factual errors within its response window; the QC center answers each point, then finalises."""
 
     DRAFT = "draft", _("评分中")
+    SENT = "sent", _("已送达机构，待反馈")
+    RESPONDED = "responded", _("机构已反馈")
+    ANSWERED = "answered", _("已答复反馈")
+    FINAL = "final", _("已定稿")
 
 
+# Official assessments. sent → final directly only once the window has closed without a response
+# (checked by the service, since a table cannot know the date).
 ASSESSMENT_TRANSITIONS: dict[str, set[str]] = {
-    AssessmentStatus.DRAFT: set(),
+    AssessmentStatus.DRAFT: {AssessmentStatus.SENT},
+    AssessmentStatus.SENT: {AssessmentStatus.RESPONDED, AssessmentStatus.FINAL},
+    AssessmentStatus.RESPONDED: {AssessmentStatus.ANSWERED},
+    AssessmentStatus.ANSWERED: {AssessmentStatus.FINAL},
+    AssessmentStatus.FINAL: set(),
 }
-# Statuses in which the team may still change scores.
-ASSESSMENT_SCORABLE = frozenset({AssessmentStatus.DRAFT})
+# A self-assessment has nobody to answer to: the institution scores it and closes it.
+SELF_ASSESSMENT_TRANSITIONS: dict[str, set[str]] = {
+    AssessmentStatus.DRAFT: {AssessmentStatus.FINAL},
+    AssessmentStatus.FINAL: set(),
+}
+# Statuses in which the team may still change scores: while scoring, and after answering the
+# institution's points (an accepted point may change a score before the result is final).
+ASSESSMENT_SCORABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.ANSWERED})
+# Statuses the institution sees (a draft is the team's working file).
+ASSESSMENT_VISIBLE_TO_INSTITUTION = frozenset({AssessmentStatus.SENT, AssessmentStatus.RESPONDED,
+                                               AssessmentStatus.ANSWERED, AssessmentStatus.FINAL})
+# Default response window in working days when the scheme does not set one.
+DEFAULT_RESPONSE_DAYS = 10
+# Working days an institution is given to rectify a failed key item opened on the ledger at finalisation.
+KEY_ITEM_RECTIFICATION_DAYS = 20
+
+
+class PointAnswer(models.TextChoices):
+    """The QC center's answer to one factual-error point raised by the institution."""
+
+    PENDING = "pending", _("待答复")
+    ACCEPTED = "accepted", _("采纳")
+    REJECTED = "rejected", _("不采纳")
+
+
+class CoverageRule(models.TextChoices):
+    """How far a province's yearly programme must reach [241-4] [JL-5] [SX]."""
+
+    YEARLY_ALL = "yearly_all", _("每年覆盖全部机构（吉林）")
+    BIENNIAL_ALL = "biennial_all", _("每两年至少考核一次（国家底线）")
+    PROVINCIAL_SHARE_CITY_ALL = "provincial_share_city_all", _("省级不少于30%、市级全覆盖（山西）")
+
+
+# Shanxi: the provincial QC center assesses at least this share of the institutions itself.
+PROVINCIAL_SHARE_PERCENT = 30
+# Workers examined in a year above which an institution is suggested for an extra assessment.
+HIGH_VOLUME_WORKERS = 20000

@@ -8,14 +8,26 @@ safe to run twice: an institution already assessed in the demo year is skipped.
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from portal.accounts.models import Organisation
 
-from .choices import POINT_STEP, Applicability
-from .models import Assessment, Indicator
+from .choices import POINT_STEP, Applicability, AssessmentKind, AssessmentStatus
+from .models import Assessment, Indicator, QCPlan
 from .selectors import assessable_institutions
-from .services import ScoreEntry, assessment_create, assessment_save_scores, qc_samples_load
+from .services import (
+    ScoreEntry,
+    assessment_create,
+    assessment_finalise,
+    assessment_save_scores,
+    assessment_send,
+    assessment_suspend_categories,
+    plan_create,
+    plan_item_add,
+    qc_samples_load,
+)
 
 DEMO_YEAR = 2026
 # (how often a line loses points, key line to fail or None): a good, an average and a failing institution.
@@ -49,11 +61,46 @@ def seed_qc_demo(ctx) -> None:
     if isinstance(preferred, Organisation) and preferred in candidates:
         candidates.remove(preferred)
         candidates.insert(0, preferred)
+    assessed = []
     for org, (rate, failed_key) in zip(candidates, PROFILES, strict=False):
-        if Assessment.objects.filter(institution=org, year=DEMO_YEAR).exists():
-            continue
-        assessment = assessment_create(province=ctx.province, institution=org, year=DEMO_YEAR,
-                                       assessed_on=date(DEMO_YEAR, 5, 20), team_ids=[qc_user.pk], actor=qc_user)
-        rng = random.Random(org.pk)
-        assessment_save_scores(assessment_id=assessment.pk, entries=_entries(assessment, rng, rate, failed_key),
-                               actor=qc_user)
+        assessment = Assessment.objects.filter(institution=org, year=DEMO_YEAR, kind=AssessmentKind.OFFICIAL).first()
+        if assessment is None:
+            assessment = assessment_create(province=ctx.province, institution=org, year=DEMO_YEAR,
+                                           assessed_on=date(DEMO_YEAR, 5, 20), team_ids=[qc_user.pk], actor=qc_user)
+            rng = random.Random(org.pk)
+            assessment_save_scores(assessment_id=assessment.pk,
+                                   entries=_entries(assessment, rng, rate, failed_key), actor=qc_user)
+        assessed.append(assessment)
+    _seed_process(assessed, qc_user)
+    _seed_plan(ctx, qc_user, candidates)
+    print(f"  qc: {len(assessed)} assessments through the fair process, plan for {timezone.localdate().year}")
+
+
+def _seed_process(assessed: list[Assessment], qc_user) -> None:
+    """The good and the failing institution final (the failing one with a suspended category), the
+    average one sent and inside its response window."""
+    long_ago = timezone.localdate() - timedelta(days=60)
+    for n, assessment in enumerate(assessed):
+        assessment.refresh_from_db()
+        if assessment.status == AssessmentStatus.DRAFT:
+            assessment_send(assessment_id=assessment.pk, actor=qc_user, today=None if n == 1 else long_ago)
+        assessment.refresh_from_db()
+        if n != 1 and assessment.status == AssessmentStatus.SENT:
+            assessment_finalise(assessment_id=assessment.pk, actor=qc_user)
+            assessment.refresh_from_db()
+        if (assessment.status == AssessmentStatus.FINAL and assessment.failed_key_items
+                and not assessment.suspensions.exists() and assessment.filed_categories):
+            assessment_suspend_categories(assessment_id=assessment.pk, categories=assessment.filed_categories[:1],
+                                          reason="质量考核关键项不合格，暂停该类别至复核合格", actor=qc_user)
+
+
+def _seed_plan(ctx, qc_user, candidates) -> None:
+    year = timezone.localdate().year
+    plan = QCPlan.objects.filter(province=ctx.province, year=year).first()
+    if plan is None:
+        plan = plan_create(province=ctx.province, year=year, actor=qc_user, notes="全省职业健康检查机构年度质量考核")
+    if plan.items.exists():
+        return
+    for n, org in enumerate(candidates[:6]):
+        plan_item_add(plan_id=plan.pk, institution=org, planned_month=4 + n, assessed_by=qc_user.organisation,
+                      complaints=2 if n == 1 else 0, workers_examined=30000 if n == 0 else 8000, actor=qc_user)

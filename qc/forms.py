@@ -150,3 +150,48 @@ class LineForm(forms.Form):
     note = forms.CharField(label=_("扣分说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.FileField(label=_("佐证材料（PDF、JPG、PNG，不超过 10 MB）"), required=False)
     clear_evidence = forms.BooleanField(label=_("删除已上传的佐证材料"), required=False)
+
+
+class SelfAssessmentForm(forms.Form):
+    """An institution opens a self-assessment of itself on the province's current sheets."""
+
+    institution = forms.ModelChoiceField(label=_("机构"), queryset=None)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    assessed_on = forms.DateField(label=_("自查日期"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, user, **kwargs):
+        from portal.accounts.models import Organisation
+        from portal.accounts.scoping import institution_ids_for
+
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Organisation.objects.filter(
+            pk__in=institution_ids_for(user)).order_by("name")
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year
+        self.fields["assessed_on"].initial = today
+
+
+class PlanCreateForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    notes = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+        if province_of(user) is None:
+            self.fields["province"] = ProvinceField()
+
+
+class PlanItemForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("机构"), queryset=None)
+    planned_month = forms.IntegerField(label=_("计划月份"), min_value=1, max_value=12)
+    assessed_by = forms.ModelChoiceField(label=_("考核单位"), queryset=None)
+    complaints = forms.IntegerField(label=_("投诉举报件数"), min_value=0, required=False)
+    workers_examined = forms.IntegerField(label=_("上年体检人数"), min_value=0, required=False)
+    is_extra = forms.BooleanField(label=_("加密考核"), required=False)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = selectors.province_institutions(plan.province_id)
+        self.fields["assessed_by"].queryset = selectors.qc_centers(plan.province_id)

@@ -15,9 +15,12 @@ from filing.catalogue.choices import ExamCategoryCode
 from portal.accounts.scoping import ScopedQuerySet, ScopeSpec
 
 from .choices import (
+    DEFAULT_RESPONSE_DAYS,
     Applicability,
     AssessmentKind,
     AssessmentStatus,
+    CoverageRule,
+    PointAnswer,
     SheetPart,
     SheetVersionStatus,
     WorkSampleAveraging,
@@ -150,6 +153,11 @@ class QCScheme(models.Model):
     key_item_pass_ratio = models.DecimalField(
         _("关键项合格得分率"), max_digits=3, decimal_places=2, default=Decimal("1.00"),
         help_text=_("关键项得分低于“分值×得分率”即为不合格；1.00 表示关键项有任何扣分即不合格。"))
+    response_days = models.PositiveSmallIntegerField(
+        _("机构反馈期限（工作日）"), default=DEFAULT_RESPONSE_DAYS,
+        help_text=_("考核结果送达机构后，机构可在此期限内就事实错误提出异议。"))
+    coverage_rule = models.CharField(_("年度覆盖要求"), max_length=32, choices=CoverageRule.choices,
+                                     default=CoverageRule.BIENNIAL_ALL)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -229,6 +237,33 @@ class Assessment(models.Model):
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     failed_key_items = models.JSONField(_("不合格关键项"), default=list, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    # Who ran it: the provincial or a city QC center (Shanxi counts coverage per level).
+    assessing_body = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("考核单位"))
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    response_due_on = models.DateField(_("反馈截止日"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("机构反馈时间"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    flagged_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
+    flag_description = models.TextField(_("弄虚作假或重大质量问题"), blank=True)
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # Key indicators as figures [SX]; blank until recorded.
+    contraindications_found = models.PositiveIntegerField(_("发现职业禁忌证人数"), null=True, blank=True)
+    contraindications_notified = models.PositiveIntegerField(_("已告知职业禁忌证人数"), null=True, blank=True)
+    suspected_found = models.PositiveIntegerField(_("发现疑似职业病人数"), null=True, blank=True)
+    suspected_reported = models.PositiveIntegerField(_("已报告疑似职业病人数"), null=True, blank=True)
+    diagnosis_accuracy = models.DecimalField(_("诊断准确率（%）"), max_digits=5, decimal_places=2, null=True,
+                                             blank=True)
+    diagnosis_timeliness = models.DecimalField(_("诊断报告及时率（%）"), max_digits=5, decimal_places=2, null=True,
+                                               blank=True)
+    case_report_completeness = models.DecimalField(_("个案报告卡完整率（%）"), max_digits=5, decimal_places=2,
+                                                   null=True, blank=True)
+    case_report_timeliness = models.DecimalField(_("个案报告卡及时率（%）"), max_digits=5, decimal_places=2,
+                                                 null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -301,3 +336,130 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} -{self.deducted}"
+
+
+class ResponsePoint(models.Model):
+    """One factual error the institution points out in a sent result, with its evidence, and the QC
+    center's answer."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="points")
+    text = models.TextField(_("异议内容"))
+    evidence = models.ManyToManyField("core.StoredFile", related_name="+", blank=True, verbose_name=_("证明材料"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"))
+    answer = models.CharField(_("答复"), max_length=16, choices=PointAnswer.choices, default=PointAnswer.PENDING)
+    answer_note = models.TextField(_("答复说明"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "pk"]
+        verbose_name = _("机构异议")
+        verbose_name_plural = _("机构异议")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Suspension(models.Model):
+    """Items of one filed category suspended because of an assessment's failed key items; lifted by the
+    next final assessment of the institution that passes."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="suspensions")
+    institution = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    filing = models.ForeignKey("filing.Filing", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("检查类别"), max_length=16, choices=ExamCategoryCode.choices)
+    item_codes = models.JSONField(_("暂停的项目"), default=list)
+    reason = models.TextField(_("暂停原因"))
+    suspended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    suspended_at = models.DateTimeField(_("暂停时间"))
+    lifted_by_assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT,
+                                             related_name="lifted_suspensions")
+    lifted_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-suspended_at"]
+        verbose_name = _("考核暂停")
+        verbose_name_plural = _("考核暂停")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "category"], name="qc_one_suspension_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.get_category_display()}"
+
+
+class Finding(models.Model):
+    """A failed line of a final assessment put on the rectification ledger; one entry per line."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    assessment_sheet = models.ForeignKey(AssessmentSheet, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    # The ledger is a sibling app; its entry is referenced by id so the QC schema does not depend on it.
+    ledger_entry_id = models.PositiveIntegerField(_("整改台账条目"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "pk"]
+        verbose_name = _("考核问题")
+        verbose_name_plural = _("考核问题")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment_sheet", "indicator"], name="qc_one_finding_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} {self.indicator.code}"
+
+
+class QCPlan(models.Model):
+    """A province's yearly QC programme: which institutions, when, and by which QC center."""
+
+    province = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("省份"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    notes = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeSpec(province="province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["province", "-year"]
+        verbose_name = _("年度考核计划")
+        verbose_name_plural = _("年度考核计划")
+        constraints = [models.UniqueConstraint(fields=["province", "year"], name="qc_one_plan_per_province_year")]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.year}"
+
+
+class PlanItem(models.Model):
+    """One planned assessment: an institution, the month, the QC center that runs it, and the figures
+    that make it a candidate for extra assessments."""
+
+    plan = models.ForeignKey(QCPlan, on_delete=models.CASCADE, related_name="items")
+    institution = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("机构"))
+    planned_month = models.PositiveSmallIntegerField(_("计划月份"))
+    assessed_by = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("考核单位"))
+    complaints = models.PositiveIntegerField(_("投诉举报件数"), default=0)
+    workers_examined = models.PositiveIntegerField(_("上年体检人数"), null=True, blank=True)
+    is_extra = models.BooleanField(_("加密考核"), default=False)
+
+    class Meta:
+        ordering = ["plan", "planned_month", "pk"]
+        verbose_name = _("计划考核")
+        verbose_name_plural = _("计划考核")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(planned_month__gte=1, planned_month__lte=12),
+                                   name="qc_plan_month_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.planned_month}"

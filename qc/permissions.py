@@ -15,3 +15,8 @@ register("qc.view_sheets", AUTHORITIES | {Role.NATIONAL})
 register("qc.manage_sheets", QC_STAFF)
 register("qc.view_assessments", QC_STAFF)
 register("qc.assess", QC_STAFF)
+# The institution's side: answering a sent result, and assessing itself on the same sheets.
+register("qc.respond", {Role.INSTITUTION})
+register("qc.self_assess", {Role.INSTITUTION})
+# The yearly programme and its coverage.
+register("qc.plan", QC_STAFF)

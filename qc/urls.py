@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from . import views_workflow as wf
 
 app_name = "qc"
 urlpatterns = [
@@ -24,4 +25,21 @@ urlpatterns = [
     path("assessments/<int:pk>/lines/<int:sheet_id>/<int:indicator_id>/", views.assessment_line,
          name="assessment-line"),
     path("assessments/<int:pk>/evidence/<int:score_id>/", views.score_evidence, name="score-evidence"),
+    path("assessments/<int:pk>/send/", wf.assessment_send, name="assessment-send"),
+    path("assessments/<int:pk>/answer/", wf.assessment_answer, name="assessment-answer"),
+    path("assessments/<int:pk>/finalise/", wf.assessment_finalise, name="assessment-finalise"),
+    path("assessments/<int:pk>/suspend/", wf.assessment_suspend, name="assessment-suspend"),
+    path("assessments/<int:pk>/findings/", wf.assessment_findings, name="assessment-findings"),
+    path("assessments/<int:pk>/flag/", wf.assessment_flag, name="assessment-flag"),
+    path("assessments/<int:pk>/indicators/", wf.assessment_indicators, name="assessment-indicators"),
+    path("assessments/<int:pk>/points/<int:file_id>/", wf.point_evidence, name="point-evidence"),
+    path("results/", wf.response_list, name="response-list"),
+    path("results/<int:pk>/", wf.response, name="response"),
+    path("self/new/", wf.self_create, name="self-create"),
+    path("self/<int:pk>/", wf.self_detail, name="self-detail"),
+    path("self/<int:pk>/finalise/", wf.self_finalise, name="self-finalise"),
+    path("plans/", wf.plan_list, name="plan-list"),
+    path("plans/<int:pk>/", wf.plan_detail, name="plan-detail"),
+    path("plans/<int:pk>/items/", wf.plan_item_add, name="plan-item-add"),
+    path("plans/<int:pk>/items/<int:item_id>/remove/", wf.plan_item_remove, name="plan-item-remove"),
 ]

@@ -24,7 +24,7 @@ from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability, require_capability
 
 from . import selectors, services
-from .choices import ASSESSMENT_SCORABLE, SHEET_VERSION_EDITABLE, SheetPart
+from .choices import ASSESSMENT_SCORABLE, SHEET_VERSION_EDITABLE, AssessmentKind, AssessmentStatus, SheetPart
 from .exporters import sheet_template_xlsx, sheet_version_export_xlsx
 from .forms import (
     AssessmentCreateForm,
@@ -405,7 +405,43 @@ def _scoring_context(assessment, *, posted=None, errors=None, user):
         "filed_labels": [ExamCategoryCode(c).label for c in assessment.filed_categories
                          if c in ExamCategoryCode.values],
         "all_errors": [m for messages_ in (errors or {}).values() for m in messages_],
+        **_workflow_context(assessment, result, may_score=may_score, user=user),
     }
+
+
+def _workflow_context(assessment, result, *, may_score: bool, user) -> dict:
+    """What the page shows around the scores: the figures, the fair-process step, the self-assessment
+    beside, suspensions and findings."""
+    from .services.workflow import COUNT_FIELDS, RATE_FIELDS, window_open
+
+    indicator_fields = [(name, assessment._meta.get_field(name).verbose_name, getattr(assessment, name),
+                         name in RATE_FIELDS) for name in (*COUNT_FIELDS, *RATE_FIELDS)]
+    official = assessment.kind == AssessmentKind.OFFICIAL
+    may_act = official and has_capability(user, "qc.assess")
+    final = official and assessment.status == AssessmentStatus.FINAL
+    deducted_lines = _deducted_lines(assessment) if final and may_act else []
+    return {
+        "indicator_fields": indicator_fields,
+        "official": official, "may_act": may_act,
+        "window_open": window_open(assessment),
+        # Each of these is read only in the statuses where it can exist, so a draft costs one query more.
+        "points": list(assessment.points.prefetch_related("evidence")) if official and assessment.responded_at else [],
+        "self_beside": selectors.self_assessment_beside(assessment),
+        "suspensions": list(assessment.suspensions.all()) if final else [],
+        "deducted_lines": deducted_lines,
+        "status_final": assessment.status == AssessmentStatus.FINAL,
+        "filed_choices": [(c, ExamCategoryCode(c).label) for c in assessment.filed_categories
+                          if c in ExamCategoryCode.values],
+        "failed_categories": {f["category"] for f in assessment.failed_key_items if f.get("category")},
+    }
+
+
+def _deducted_lines(assessment):
+    """Lines with a deduction on a final assessment: the candidates for the rectification ledger."""
+    scores = (Score.objects.filter(assessment_sheet__assessment=assessment, deducted__gt=0)
+              .select_related("indicator", "assessment_sheet").order_by("assessment_sheet__order",
+                                                                        "indicator__order"))
+    return [(f"{s.assessment_sheet_id}-{s.indicator_id}", s) for s in scores]
 
 
 @require_capability("qc.view_assessments")

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filing.catalogue.choices import ExamCategoryCode
-from portal.accounts.choices import Role
+from portal.accounts.choices import OrgKind, Role
 from portal.accounts.models import Organisation
+from portal.accounts.scoping import institution_ids_for
 from portal.audit.services import audit
 from portal.core.uploads import DOCUMENT_KINDS, store_upload, validate_upload
 
@@ -87,6 +88,9 @@ def assessment_create(*, province, institution: Organisation, year: int, assesse
 
     if institution.province_id != province.pk:
         raise ValidationError({"institution": _("机构不属于本省。")})
+    acting_institution = getattr(actor, "role", None) == Role.INSTITUTION
+    if acting_institution and (kind != AssessmentKind.SELF or institution.pk not in institution_ids_for(actor)):
+        raise PermissionDenied(_("机构只能对本机构开展自查。"))
     if kind not in AssessmentKind.values:
         add("kind", _("未知的考核类型。"))
     if assessed_on.year < year:
@@ -124,6 +128,7 @@ def assessment_create(*, province, institution: Organisation, year: int, assesse
         province=province, institution=institution, filing=filing, scheme=scheme, year=year,
         assessed_on=assessed_on, kind=kind, status=AssessmentStatus.DRAFT, filed_categories=filed,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        assessing_body=_assessing_body(actor, team, kind, institution),
     )
     assessment.team.set(team)
     rows = [AssessmentSheet(assessment=assessment, version=institution_version, part=SheetPart.INSTITUTION,
@@ -140,6 +145,18 @@ def assessment_create(*, province, institution: Organisation, year: int, assesse
     })
     _store_result(assessment, load_inputs(assessment))
     return assessment
+
+
+def _assessing_body(actor, team, kind, institution) -> Organisation | None:
+    """The QC center running an official assessment (the creator's, else the first team member's);
+    the institution itself for a self-assessment."""
+    if kind == AssessmentKind.SELF:
+        return institution
+    for user in [actor, *team]:
+        org = getattr(user, "organisation", None)
+        if org is not None and org.kind == OrgKind.QC_CENTER:
+            return org
+    return None
 
 
 def _freeze_versions(version_ids: set[int], *, actor) -> None:
@@ -194,6 +211,15 @@ def assessments_recompute_for_scheme(*, scheme_id: int) -> int:
 
 
 def _assert_may_score(assessment: Assessment, actor) -> None:
+    if actor is None:
+        return
+    if assessment.kind == AssessmentKind.SELF:
+        # A self-assessment is the institution's own: its staff score it, nobody else.
+        if actor.role == Role.INSTITUTION and assessment.institution_id in institution_ids_for(actor):
+            return
+        if not actor.is_superuser:
+            raise PermissionDenied(_("机构自查只能由机构自己评分。"))
+        return
     if actor.is_superuser or actor.role == Role.PROVINCE_ADMIN:
         return
     if not assessment.team.filter(pk=actor.pk).exists():

@@ -17,6 +17,7 @@ from django.urls import reverse
 from portal.accounts.choices import Role
 from tests.permission_matrix import (
     AUTHORITIES_AND_NATIONAL,
+    FORBIDDEN,
     NOT_ALLOWED,
     NOT_FOUND,
     REFUSED,
@@ -76,8 +77,61 @@ def _qc(ctx: Ctx) -> dict:
         "inactive_sheet": ScoringSheet.objects.get(province=org.province, code="JL-MATRIX"),
         "scheme": QCScheme.objects.get(province=org.province, year=2026),
     }
+    objects.update(_workflow_objects(ctx, org, qc_user))
     ctx.objects["qc"] = objects
     return objects
+
+
+def _workflow_objects(ctx: Ctx, org, qc_user) -> dict:
+    """Assessments of the matrix institution in each step of the fair process, a self-assessment and a
+    plan with one item."""
+    from datetime import timedelta
+
+    from qc.models import Indicator
+    from qc.services import (
+        PointInput,
+        ScoreEntry,
+        assessment_create,
+        assessment_finalise,
+        assessment_respond,
+        assessment_save_scores,
+        assessment_send,
+        plan_create,
+        plan_item_add,
+    )
+
+    institution_user = ctx.users[Role.INSTITUTION]
+    old = date.today() - timedelta(days=40)
+
+    def make():
+        return assessment_create(province=org.province, institution=org, year=2026, assessed_on=date(2026, 5, 20),
+                                 team_ids=[qc_user.pk], actor=qc_user)
+
+    sent = make()
+    assessment_send(assessment_id=sent.pk, actor=qc_user)
+    responded = make()
+    assessment_send(assessment_id=responded.pk, actor=qc_user)
+    assessment_respond(assessment_id=responded.pk, actor=institution_user, points=[
+        PointInput("人员证书齐全", [SimpleUploadedFile("证书.pdf", b"%PDF-1.4 point")])])
+    closed = make()
+    assessment_send(assessment_id=closed.pk, actor=qc_user, today=old)
+    failed = make()
+    sheet = failed.sheets.get(category="")
+    key = Indicator.objects.filter(version=sheet.version, is_key=True, is_leaf=True).first()
+    other = Indicator.objects.filter(version=sheet.version, is_key=False, is_leaf=True).first()
+    assessment_save_scores(assessment_id=failed.pk, actor=qc_user, entries=[
+        ScoreEntry(sheet.pk, key.pk, deducted=key.max_points, note="未报告"),
+        ScoreEntry(sheet.pk, other.pk, deducted="1", note="记录不全")])
+    assessment_send(assessment_id=failed.pk, actor=qc_user, today=old)
+    assessment_finalise(assessment_id=failed.pk, actor=qc_user)
+    own = assessment_create(province=org.province, institution=org, year=2026, assessed_on=date(2026, 4, 1),
+                            actor=institution_user, kind="self")
+    plan = plan_create(province=org.province, year=2026, actor=qc_user)
+    item = plan_item_add(plan_id=plan.pk, institution=org, planned_month=5, assessed_by=qc_user.organisation,
+                         actor=qc_user)
+    return {"sent": sent, "responded": responded, "point": responded.points.get(), "closed": closed,
+            "failed": failed, "failed_line": f"{sheet.pk}-{other.pk}", "self": own, "self_sheet": own.sheets.get(
+                category=""), "self_line": other, "plan": plan, "plan_item": item}
 
 
 def _url(name: str, key: str | None = None):
@@ -180,3 +234,83 @@ MATRIX: dict[str, Entry] = {
         url=lambda ctx: reverse("qc:score-evidence", args=[_qc(ctx)["assessment"].pk, _qc(ctx)["score"].pk]),
     ),
 }
+
+
+INSTITUTION = Role.INSTITUTION
+
+
+def _but(table: dict[str, str], **by_role: str) -> dict[str, str]:
+    return {**table, **by_role}
+
+
+FOR_INSTITUTION = only(INSTITUTION, other_province=FORBIDDEN)
+INSTITUTION_ONLY_WRITE = _but(only(INSTITUTION, allowed=WRITTEN, other_province=FORBIDDEN),
+                              system_admin=FORBIDDEN)
+INSTITUTION_POST_ONLY_GET = only(INSTITUTION, allowed=NOT_ALLOWED, other_province=FORBIDDEN)
+
+
+def _point_file_url(ctx: Ctx) -> str:
+    objects = _qc(ctx)
+    return reverse("qc:point-evidence", args=[objects["responded"].pk, objects["point"].evidence.get().pk])
+
+
+MATRIX.update({
+    # The fair process: each step a POST on an assessment in the right state.
+    "qc:assessment-send": Entry(POST_ONLY_GET, url=_url("qc:assessment-send", "assessment"),
+                                post=MANAGE_OBJECT_WRITE, data=lambda ctx, caller: {}),
+    "qc:assessment-answer": Entry(
+        POST_ONLY_GET, url=_url("qc:assessment-answer", "responded"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {f"answer-{_qc(ctx)['point'].pk}": "rejected",
+                                  f"note-{_qc(ctx)['point'].pk}": "证书已过期"}),
+    "qc:assessment-finalise": Entry(
+        POST_ONLY_GET, url=_url("qc:assessment-finalise", "closed"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {}, note="the response window closed without a response"),
+    "qc:assessment-suspend": Entry(
+        POST_ONLY_GET, url=_url("qc:assessment-suspend", "failed"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {"categories": ["dust"], "reason": "关键项不合格"}),
+    "qc:assessment-findings": Entry(
+        POST_ONLY_GET, url=_url("qc:assessment-findings", "failed"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {"lines": [_qc(ctx)["failed_line"]], "due_on": "2099-12-31",
+                                  "severity": "major"}),
+    "qc:assessment-flag": Entry(
+        POST_ONLY_GET, url=_url("qc:assessment-flag", "assessment"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {"description": f"体检报告系伪造 {caller}"}),
+    "qc:assessment-indicators": Entry(
+        signed_in(NOT_ALLOWED), url=_url("qc:assessment-indicators", "assessment"),
+        post=_but(only(*QC, allowed=WRITTEN, other_province=NOT_FOUND), institution=NOT_FOUND),
+        data=lambda ctx, caller: {"contraindications_found": "4", "contraindications_notified": "3"},
+        note="an institution reaches only its own self-assessments here"),
+    "qc:point-evidence": Entry(only(*QC, INSTITUTION, other_province=NOT_FOUND), url=_point_file_url),
+    # The institution's side.
+    "qc:response-list": Entry(FOR_INSTITUTION, url=_url("qc:response-list")),
+    "qc:response": Entry(
+        FOR_INSTITUTION, url=_url("qc:response", "sent"), post=INSTITUTION_ONLY_WRITE,
+        data=lambda ctx, caller: {"text-1": f"事实错误 {caller}",
+                                  "files-1": SimpleUploadedFile("证明.pdf", b"%PDF-1.4 x")},
+        note="only the institution itself answers; a platform administrator reads but does not respond"),
+    "qc:self-create": Entry(
+        FOR_INSTITUTION, url=_url("qc:self-create"), post=_but(only(INSTITUTION, allowed=WRITTEN, other_province=FORBIDDEN), system_admin=REFUSED),
+        data=lambda ctx, caller: {"institution": ctx.objects["organisation"].pk, "year": "2026",
+                                  "assessed_on": "2026-04-02"},
+        note="a platform administrator acts for no institution, so none is among the choices"),
+    "qc:self-detail": Entry(
+        FOR_INSTITUTION, url=_url("qc:self-detail", "self"),
+        post=only(INSTITUTION, allowed=WRITTEN, other_province=FORBIDDEN),
+        data=lambda ctx, caller: {f"d-{_qc(ctx)['self_sheet'].pk}-{_qc(ctx)['self_line'].pk}": "1"}),
+    "qc:self-finalise": Entry(INSTITUTION_POST_ONLY_GET, url=_url("qc:self-finalise", "self"),
+                              post=INSTITUTION_ONLY_WRITE, data=lambda ctx, caller: {}),
+    # The yearly plan.
+    "qc:plan-list": Entry(
+        MANAGE_PAGE, url=_url("qc:plan-list"), post=only(*QC, allowed=WRITTEN),
+        data=lambda ctx, caller: {"year": "2031", "notes": caller, "province": ctx.objects["organisation"].province_id},
+        note="a Liaoning administrator plans Liaoning's year"),
+    "qc:plan-detail": Entry(MANAGE_OBJECT_PAGE, url=_url("qc:plan-detail", "plan")),
+    "qc:plan-item-add": Entry(
+        POST_ONLY_GET, url=_url("qc:plan-item-add", "plan"), post=MANAGE_OBJECT_WRITE,
+        data=lambda ctx, caller: {"institution": ctx.objects["organisation"].pk, "planned_month": "9",
+                                  "assessed_by": ctx.users[Role.QC_CENTER].organisation_id, "complaints": "1"}),
+    "qc:plan-item-remove": Entry(
+        POST_ONLY_GET,
+        url=lambda ctx: reverse("qc:plan-item-remove", args=[_qc(ctx)["plan"].pk, _qc(ctx)["plan_item"].pk]),
+        post=MANAGE_OBJECT_WRITE, data=lambda ctx, caller: {}),
+})

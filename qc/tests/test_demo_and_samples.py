@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.apps import apps
@@ -48,3 +49,9 @@ def test_seed_demo_scores_a_few_institutions_and_is_safe_to_run_twice(province, 
     assert assessments[0].institution == orgs[1]
     assert all(a.total_score is not None and a.grade for a in assessments)
     assert [a.passed for a in assessments][2] is False and assessments[2].failed_key_items
+    from qc.models import QCPlan, Suspension
+
+    assert [a.status for a in assessments] == ["final", "sent", "final"]
+    assert assessments[1].response_due_on >= date.today()
+    assert Suspension.objects.get().assessment == assessments[2]
+    assert QCPlan.objects.get().items.count() == 3
