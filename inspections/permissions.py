@@ -13,5 +13,7 @@ register("inspections.view_checklists", AUTHORITIES | {Role.NATIONAL})
 register("inspections.manage_checklists", VERIFIERS)
 register("inspections.notify_off_site", {Role.INSTITUTION})
 register("inspections.view_notifications", AUTHORITIES | {Role.NATIONAL, Role.INSTITUTION})
+# The month calendar of off-site work is a planning tool of the authorities (supervision visits).
+register("inspections.view_off_site_calendar", AUTHORITIES | {Role.NATIONAL})
 # The county commission where the employer is, or the city that supervises that county [JL-3].
 register("inspections.acknowledge_notifications", {Role.COMMISSION_COUNTY, Role.COMMISSION_CITY})

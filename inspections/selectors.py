@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -9,6 +10,9 @@ from django.utils import timezone
 
 from .choices import VERIFICATION_PENDING, ChecklistVersionStatus, NotificationStatus, VerificationOutcome
 from .models import ChecklistVersion, OffSiteNotification, VerificationCase, VerificationCorrection
+
+# A month of a province's off-site work fits well under this; beyond it the page says it is cut short.
+CALENDAR_MAX_NOTICES = 500
 
 
 def verifications_for(user) -> QuerySet[VerificationCase]:
@@ -49,8 +53,9 @@ def published_checklist(province_id: int) -> ChecklistVersion | None:
 
 
 def notifications_for(user) -> QuerySet[OffSiteNotification]:
+    # routed_region up to the province: lists print its full_name, which walks the parents.
     return OffSiteNotification.objects.restrict(user).select_related("institution", "employer_region",
-                                                                       "routed_region")
+                                                                       "routed_region__parent__parent")
 
 
 def notification_inbox(user) -> QuerySet[OffSiteNotification]:
@@ -64,6 +69,29 @@ def notification_inbox(user) -> QuerySet[OffSiteNotification]:
 def upcoming_off_site(user, *, on: date) -> QuerySet[OffSiteNotification]:
     """Off-site work in the user's area that has not ended yet, soonest first."""
     return notifications_for(user).filter(ends_on__gte=on).order_by("starts_on", "pk")
+
+
+def off_site_between(user, *, first: date, last: date) -> QuerySet[OffSiteNotification]:
+    """Off-site work in the user's area that runs on any day from ``first`` to ``last``."""
+    return (notifications_for(user).filter(starts_on__lte=last, ends_on__gte=first)
+            .order_by("starts_on", "pk"))
+
+
+def off_site_calendar(user, *, year: int, month: int) -> dict:
+    """A Monday-first month grid: weeks of days, each day with the jobs running on it."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    notices = list(off_site_between(user, first=first, last=last)[:CALENDAR_MAX_NOTICES + 1])
+    truncated = len(notices) > CALENDAR_MAX_NOTICES
+    notices = notices[:CALENDAR_MAX_NOTICES]
+    grid = [[{"day": day, "in_month": day.month == month,
+              "notices": [n for n in notices if n.starts_on <= day <= n.ends_on],
+              "visits": [n for n in notices if n.visit_planned_on == day]}
+             for day in week] for week in weeks]
+    month_first = date(year, month, 1)
+    month_last = date(year, month, calendar.monthrange(year, month)[1])
+    count = sum(1 for n in notices if n.starts_on <= month_last and n.ends_on >= month_first)
+    return {"weeks": grid, "count": count, "truncated": truncated}
 
 
 def unfit_as_of(*, province_id: int, on: date) -> list[dict]:

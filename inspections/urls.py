@@ -16,6 +16,7 @@ urlpatterns = [
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist-publish"),
     path("off-site/", views.notification_list, name="notification-list"),
     path("off-site/upcoming/", views.upcoming, name="upcoming"),
+    path("off-site/calendar/", views.off_site_calendar, name="off-site-calendar"),
     path("off-site/new/", views.notification_create, name="notification-create"),
     path("off-site/<int:pk>/", views.notification_detail, name="notification-detail"),
     path("off-site/<int:pk>/acknowledge/", views.notification_acknowledge, name="notification-acknowledge"),

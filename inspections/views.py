@@ -3,6 +3,8 @@ call a service and turn its errors into form errors; each step is its own POST."
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -59,7 +61,7 @@ def _get(queryset, pk):
 @require_capability("portal.home")
 def index(request):
     user, today = request.user, timezone.localdate()
-    context = {"today": today}
+    context = {"today": today, "can_calendar": has_capability(user, "inspections.view_off_site_calendar")}
     if has_capability(user, "inspections.view_verifications"):
         context["counts"] = selectors.verification_counts(user, on=today)
         context["overdue"] = selectors.overdue_verifications(user, on=today)[:20]
@@ -252,6 +254,33 @@ def upcoming(request):
     notices = selectors.upcoming_off_site(request.user, on=timezone.localdate())
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inspections/upcoming.html", {"page": page})
+
+
+def _month(value: str | None, today: date) -> tuple[int, int]:
+    """``?month=2026-03``; the current month when absent or not a month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        date(year, month, 1)
+    except ValueError:
+        return today.year, today.month
+    if not 2000 <= year <= 2100:
+        return today.year, today.month
+    return year, month
+
+
+@require_capability("inspections.view_off_site_calendar")
+def off_site_calendar(request):
+    today = timezone.localdate()
+    year, month = _month(request.GET.get("month"), today)
+    first = date(year, month, 1)
+    previous = first - timedelta(days=1)
+    following = first + timedelta(days=32)
+    return render(request, "inspections/calendar.html", {
+        **selectors.off_site_calendar(request.user, year=year, month=month),
+        "first": first, "today": today,
+        "previous": f"{previous.year}-{previous.month:02d}", "next": f"{following.year}-{following.month:02d}",
+        "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+    })
 
 
 @require_capability("inspections.notify_off_site")

@@ -52,6 +52,13 @@ MATRIX = {
     "inspections:checklist-publish": Entry(POST_ONLY, url=_obj("inspections:checklist-publish")),
     "inspections:notification-list": Entry(signed_in()),
     "inspections:upcoming": Entry(signed_in()),
+    "inspections:off-site-calendar": Entry(
+        only(*AUTHORITIES_AND_NATIONAL),
+        url=lambda ctx: [reverse("inspections:off-site-calendar"),
+                         reverse("inspections:off-site-calendar") + "?month=2026-02",
+                         reverse("inspections:off-site-calendar") + "?month=junk"],
+        note="a planning page of the authorities; institutions see their own notices in the list",
+    ),
     "inspections:notification-create": Entry(
         expect(FORBIDDEN, institution=OK),
         note="a platform administrator acts for no institution",
