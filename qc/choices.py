@@ -87,8 +87,10 @@ ASSESSMENT_SCORABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.ANSWER
 # Statuses the institution sees (a draft is the team's working file).
 ASSESSMENT_VISIBLE_TO_INSTITUTION = frozenset({AssessmentStatus.SENT, AssessmentStatus.RESPONDED,
                                                AssessmentStatus.ANSWERED, AssessmentStatus.FINAL})
-# Default response window in working days when the scheme does not set one.
+# Default response window in working days when the scheme does not set one, and the range a scheme may set.
 DEFAULT_RESPONSE_DAYS = 10
+MIN_RESPONSE_DAYS = 1
+MAX_RESPONSE_DAYS = 60
 # Working days an institution is given to rectify a failed key item opened on the ledger at finalisation.
 KEY_ITEM_RECTIFICATION_DAYS = 20
 

@@ -4,13 +4,21 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from filing.catalogue.choices import ExamCategoryCode
 from portal.regions.models import Region, RegionLevel
 
 from . import selectors
-from .choices import Applicability, AssessmentKind, WorkSampleAveraging
+from .choices import (
+    MAX_RESPONSE_DAYS,
+    MIN_RESPONSE_DAYS,
+    Applicability,
+    AssessmentKind,
+    CoverageRule,
+    WorkSampleAveraging,
+)
 from .services import BandSpec
 
 PASS_WORDS = {"合格", "是", "通过", "yes", "y", "true", "1", "√", "pass"}
@@ -92,6 +100,10 @@ def bands_text(bands) -> str:
                      for b in sorted(bands, key=lambda b: b.min_score, reverse=True))
 
 
+RESPONSE_DAYS_ERROR = format_lazy(_("机构反馈期限应为 {low}–{high} 个工作日的整数。"), low=MIN_RESPONSE_DAYS,
+                                  high=MAX_RESPONSE_DAYS)
+
+
 class SchemeForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_("名称"), max_length=200)
@@ -102,6 +114,12 @@ class SchemeForm(forms.Form):
     key_item_pass_ratio = forms.DecimalField(
         label=_("关键项合格得分率"), max_digits=3, decimal_places=2,
         help_text=_("关键项得分低于“分值×得分率”即为不合格；1.00 表示关键项有任何扣分即不合格。"))
+    response_days = forms.IntegerField(
+        label=_("机构反馈期限（工作日）"), min_value=MIN_RESPONSE_DAYS, max_value=MAX_RESPONSE_DAYS,
+        error_messages={key: RESPONSE_DAYS_ERROR for key in ("invalid", "min_value", "max_value")},
+        help_text=_("考核结果送达机构后，机构可在此期限内就事实错误提出异议；修改只影响此后送达的结果。"))
+    coverage_rule = forms.ChoiceField(label=_("年度覆盖要求"), choices=CoverageRule.choices,
+                                      error_messages={"invalid_choice": _("未知的年度覆盖要求。")})
     bands = forms.CharField(
         label=_("等级划分"), widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("每行一个等级：等级名称、最低分、合格或不合格，如“优秀 90 合格”“不合格 0 不合格”。"))

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,15 @@ from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability, require_capability
 
 from . import selectors, services
-from .choices import ASSESSMENT_SCORABLE, SHEET_VERSION_EDITABLE, AssessmentKind, AssessmentStatus, SheetPart
+from .choices import (
+    ASSESSMENT_SCORABLE,
+    DEFAULT_RESPONSE_DAYS,
+    SHEET_VERSION_EDITABLE,
+    AssessmentKind,
+    AssessmentStatus,
+    CoverageRule,
+    SheetPart,
+)
 from .exporters import sheet_template_xlsx, sheet_version_export_xlsx
 from .forms import (
     AssessmentCreateForm,
@@ -52,15 +60,35 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+# What the landing page may link to: template key -> capability.
+INDEX_CAPABILITIES = {
+    "view_sheets": "qc.view_sheets",
+    "manage_sheets": "qc.manage_sheets",
+    "view_assessments": "qc.view_assessments",
+    "assess": "qc.assess",
+    "plan": "qc.plan",
+    "respond": "qc.respond",
+    "self_assess": "qc.self_assess",
+    "ledger": "ledger.view",
+}
+
+
+def _ledger_url() -> str | None:
+    # The rectification ledger is a sub-app that a deployment may leave out of its URLconf.
+    try:
+        return reverse("ledger:list")
+    except NoReverseMatch:
+        return None
+
+
 @require_capability("portal.home")
 def index(request):
+    """The QC landing page: one card per thing the user's role can do, nothing it cannot."""
     user = request.user
-    context = {
-        "can_view_sheets": has_capability(user, "qc.view_sheets"),
-        "can_manage": has_capability(user, "qc.manage_sheets"),
-        "can_assess": has_capability(user, "qc.view_assessments"),
-    }
-    if context["can_assess"]:
+    can = {key: has_capability(user, capability) for key, capability in INDEX_CAPABILITIES.items()}
+    ledger_url = _ledger_url() if can["ledger"] else None
+    context = {"can": can, "ledger_url": ledger_url, "anything": any(can.values())}
+    if can["view_assessments"]:
         context["recent"] = list(selectors.assessments_for_user(user)[:10])
     return render(request, "qc/index.html", context)
 
@@ -235,7 +263,8 @@ def scheme_list(request):
 
 def _scheme_kwargs(data) -> dict:
     return {key: data[key] for key in ("name", "institution_weight", "work_sample_weight", "work_sample_averaging",
-                                       "key_item_fails", "key_item_pass_ratio", "bands")}
+                                       "key_item_fails", "key_item_pass_ratio", "response_days", "coverage_rule",
+                                       "bands")}
 
 
 @require_capability("qc.manage_sheets")
@@ -244,7 +273,8 @@ def scheme_create(request):
     if province is not None:
         services.assert_sheet_manager(request.user, province)
     initial = {"institution_weight": Decimal(40), "work_sample_weight": Decimal(60), "key_item_fails": True,
-               "key_item_pass_ratio": Decimal("1.00"), "bands": "优秀 90 合格\n合格 70 合格\n不合格 0 不合格"}
+               "key_item_pass_ratio": Decimal("1.00"), "response_days": DEFAULT_RESPONSE_DAYS,
+               "coverage_rule": CoverageRule.BIENNIAL_ALL, "bands": "优秀 90 合格\n合格 70 合格\n不合格 0 不合格"}
     form = SchemeForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -264,7 +294,8 @@ def scheme_edit(request, pk):
     scheme = get_object_or_404(selectors.schemes_for_user(request.user), pk=pk)
     initial = {name: getattr(scheme, name) for name in ("name", "institution_weight", "work_sample_weight",
                                                          "work_sample_averaging", "key_item_fails",
-                                                         "key_item_pass_ratio")}
+                                                         "key_item_pass_ratio", "response_days",
+                                                         "coverage_rule")}
     initial["bands"] = bands_text(scheme.bands.all())
     form = SchemeForm(request.POST or None, user=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():

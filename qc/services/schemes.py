@@ -12,13 +12,20 @@ from django.utils.translation import gettext as _
 from portal.audit.services import audit, snapshot
 from portal.regions.models import Region
 
-from ..choices import SHEET_TOTAL_POINTS, WorkSampleAveraging
+from ..choices import (
+    DEFAULT_RESPONSE_DAYS,
+    MAX_RESPONSE_DAYS,
+    MIN_RESPONSE_DAYS,
+    SHEET_TOTAL_POINTS,
+    CoverageRule,
+    WorkSampleAveraging,
+)
 from ..importers import on_step
 from ..models import GradeBand, QCScheme
 from .sheets import assert_sheet_manager
 
 SCHEME_FIELDS = ["year", "name", "institution_weight", "work_sample_weight", "work_sample_averaging",
-                 "key_item_fails", "key_item_pass_ratio"]
+                 "key_item_fails", "key_item_pass_ratio", "response_days", "coverage_rule"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,12 @@ def _validate(values: dict, bands: list[BandSpec]) -> dict[str, list[str]]:
     ratio = values["key_item_pass_ratio"]
     if ratio is None or not Decimal(0) <= ratio <= Decimal(1):
         add("key_item_pass_ratio", _("得分率应在 0–1 之间，如 0.6 表示得分不低于该项分值的 60%。"))
+    days = values["response_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not MIN_RESPONSE_DAYS <= days <= MAX_RESPONSE_DAYS:
+        add("response_days", _("机构反馈期限应为 {low}–{high} 个工作日的整数。").format(
+            low=MIN_RESPONSE_DAYS, high=MAX_RESPONSE_DAYS))
+    if values["coverage_rule"] not in CoverageRule.values:
+        add("coverage_rule", _("未知的年度覆盖要求。"))
 
     if not bands:
         add("bands", _("至少需要一个等级。"))
@@ -95,11 +108,13 @@ def _bands_json(bands) -> list[list]:
 def scheme_create(*, province: Region, year: int, name: str, institution_weight: Decimal,
                   work_sample_weight: Decimal, work_sample_averaging: str = WorkSampleAveraging.MEAN,
                   key_item_fails: bool = True, key_item_pass_ratio: Decimal = Decimal("1"),
+                  response_days: int = DEFAULT_RESPONSE_DAYS, coverage_rule: str = CoverageRule.BIENNIAL_ALL,
                   bands: list[BandSpec], actor) -> QCScheme:
     assert_sheet_manager(actor, province)
     values = {"year": year, "name": name, "institution_weight": institution_weight,
               "work_sample_weight": work_sample_weight, "work_sample_averaging": work_sample_averaging,
-              "key_item_fails": key_item_fails, "key_item_pass_ratio": key_item_pass_ratio}
+              "key_item_fails": key_item_fails, "key_item_pass_ratio": key_item_pass_ratio,
+              "response_days": response_days, "coverage_rule": coverage_rule}
     errors = _validate(values, bands)
     if not errors and QCScheme.objects.filter(province=province, year=year).exists():
         errors["year"] = [_("%(year)s 年度已有考核方案，请修改该方案。") % {"year": year}]
@@ -112,6 +127,7 @@ def scheme_create(*, province: Region, year: int, name: str, institution_weight:
                                              work_sample_weight=work_sample_weight,
                                              work_sample_averaging=work_sample_averaging,
                                              key_item_fails=key_item_fails, key_item_pass_ratio=key_item_pass_ratio,
+                                             response_days=response_days, coverage_rule=coverage_rule,
                                              updated_by=actor if getattr(actor, "is_authenticated", False) else None)
     except IntegrityError:
         raise ValidationError({"year": _("%(year)s 年度已有考核方案。") % {"year": year}}) from None
@@ -124,15 +140,23 @@ def scheme_create(*, province: Region, year: int, name: str, institution_weight:
 @transaction.atomic
 def scheme_update(*, scheme_id: int, name: str, institution_weight: Decimal, work_sample_weight: Decimal,
                   work_sample_averaging: str, key_item_fails: bool, key_item_pass_ratio: Decimal,
+                  response_days: int | None = None, coverage_rule: str | None = None,
                   bands: list[BandSpec], actor) -> QCScheme:
-    """Change a scheme; the cached results of assessments still being scored are recomputed with it."""
+    """Change a scheme; the cached results of assessments still being scored are recomputed with it.
+
+    ``response_days`` and ``coverage_rule`` left as None keep their current values. A new response
+    window applies to results sent from now on; results already sent keep the due date they were given.
+    """
     from .assessments import assessments_recompute_for_scheme
 
     scheme = QCScheme.objects.select_for_update().get(pk=scheme_id)
     assert_sheet_manager(actor, scheme.province)
+    response_days = scheme.response_days if response_days is None else response_days
+    coverage_rule = scheme.coverage_rule if coverage_rule is None else coverage_rule
     values = {"year": scheme.year, "name": name, "institution_weight": institution_weight,
               "work_sample_weight": work_sample_weight, "work_sample_averaging": work_sample_averaging,
-              "key_item_fails": key_item_fails, "key_item_pass_ratio": key_item_pass_ratio}
+              "key_item_fails": key_item_fails, "key_item_pass_ratio": key_item_pass_ratio,
+              "response_days": response_days, "coverage_rule": coverage_rule}
     errors = _validate(values, bands)
     if errors:
         raise ValidationError(errors)
@@ -141,6 +165,7 @@ def scheme_update(*, scheme_id: int, name: str, institution_weight: Decimal, wor
     scheme.institution_weight, scheme.work_sample_weight = institution_weight, work_sample_weight
     scheme.work_sample_averaging = work_sample_averaging
     scheme.key_item_fails, scheme.key_item_pass_ratio = key_item_fails, key_item_pass_ratio
+    scheme.response_days, scheme.coverage_rule = response_days, coverage_rule
     scheme.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     scheme.save()
     _write_bands(scheme, bands)

@@ -155,6 +155,7 @@ def _sheet_file(ctx: Ctx, caller: str) -> dict:
 def _scheme_form(ctx: Ctx, caller: str) -> dict:
     return {"year": "2030", "name": f"2030年度方案 {caller}", "institution_weight": "40", "work_sample_weight": "60",
             "work_sample_averaging": "mean", "key_item_fails": "on", "key_item_pass_ratio": "0.6",
+            "response_days": "10", "coverage_rule": "biennial_all",
             "bands": "优秀 90 合格\n合格 70 合格\n不合格 0 不合格",
             "province": ctx.objects["organisation"].province_id}
 

@@ -121,3 +121,38 @@ def test_self_assessment_by_the_institution_shown_beside(make_assessment, qc_use
     # A self-assessment never counts as a final result.
     assert selectors.latest_final_assessment(institution=official.institution) is None
     assert client.get(reverse("qc:self-detail", args=[official.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("rule", CoverageRule.values)
+def test_plan_page_queries_do_not_grow_with_the_plan(rule, qc_user, province, samples, filed_institution):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    QCScheme.objects.filter(province=province).update(coverage_rule=rule)
+    OrganisationFactory(kind=OrgKind.QC_CENTER, province=province, region=Region.objects.get(code="220100"))
+    plan = services.plan_create(province=province, year=2026, actor=qc_user)
+    client = Client()
+    client.force_login(qc_user)
+    page = reverse("qc:plan-detail", args=[plan.pk])
+
+    def plan_institutions(n):
+        for _ in range(n):
+            services.plan_item_add(plan_id=plan.pk, institution=filed_institution(("dust",)), planned_month=6,
+                                   assessed_by=qc_user.organisation, complaints=1, workers_examined=30000,
+                                   actor=qc_user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page)
+        assert response.status_code == 200
+        return len(queries)
+
+    plan_institutions(3)
+    few = count()
+    plan_institutions(17)
+    assert plan.items.count() == 20
+    many = count()
+    # Session, user, organisation and its province (4); the plan and its items (2); coverage: rule, institutions,
+    # finals, city centers (4); suggestions: institutions, finals, two ledger reads, items (5); notifications
+    # badge (1); the add form's two choice lists (2); the session saved in a savepoint (3).
+    assert many == few <= 21, (few, many)

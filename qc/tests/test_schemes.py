@@ -49,3 +49,60 @@ def test_one_scheme_per_province_and_year(province, qc_user):
     with pytest.raises(ValidationError) as exc:
         create(province, qc_user)
     assert "2027 年度已有考核方案" in exc.value.message_dict["year"][0]
+
+
+def test_response_window_and_coverage_rule_are_saved_and_audited(province, qc_user):
+    from portal.audit.models import AuditEntry
+    from qc.choices import CoverageRule
+    from qc.services import scheme_update
+
+    scheme = create(province, qc_user, response_days=15, coverage_rule=CoverageRule.YEARLY_ALL)
+    assert (scheme.response_days, scheme.coverage_rule) == (15, CoverageRule.YEARLY_ALL)
+    created = AuditEntry.objects.get(action="qc.scheme.created")
+    assert created.new["response_days"] == 15 and created.new["coverage_rule"] == "yearly_all"
+
+    scheme_update(scheme_id=scheme.pk, name=scheme.name, institution_weight=D("40"), work_sample_weight=D("60"),
+                  work_sample_averaging="mean", key_item_fails=True, key_item_pass_ratio=D("1"), bands=BANDS,
+                  response_days=20, coverage_rule=CoverageRule.PROVINCIAL_SHARE_CITY_ALL, actor=qc_user)
+    scheme.refresh_from_db()
+    assert (scheme.response_days, scheme.coverage_rule) == (20, CoverageRule.PROVINCIAL_SHARE_CITY_ALL)
+    updated = AuditEntry.objects.get(action="qc.scheme.updated")
+    assert (updated.old["response_days"], updated.new["response_days"]) == (15, 20)
+    assert (updated.old["coverage_rule"], updated.new["coverage_rule"]) == ("yearly_all", "provincial_share_city_all")
+
+    # Left out, both keep their values.
+    scheme_update(scheme_id=scheme.pk, name="改名", institution_weight=D("40"), work_sample_weight=D("60"),
+                  work_sample_averaging="mean", key_item_fails=True, key_item_pass_ratio=D("1"), bands=BANDS,
+                  actor=qc_user)
+    scheme.refresh_from_db()
+    assert (scheme.response_days, scheme.coverage_rule) == (20, CoverageRule.PROVINCIAL_SHARE_CITY_ALL)
+
+
+@pytest.mark.parametrize(("changes", "field", "expected"), [
+    ({"response_days": 0}, "response_days", "机构反馈期限应为 1–60 个工作日的整数"),
+    ({"response_days": 61}, "response_days", "机构反馈期限应为 1–60 个工作日的整数"),
+    ({"response_days": "10"}, "response_days", "机构反馈期限应为 1–60 个工作日的整数"),
+    ({"response_days": True}, "response_days", "机构反馈期限应为 1–60 个工作日的整数"),
+    ({"coverage_rule": "monthly"}, "coverage_rule", "未知的年度覆盖要求"),
+])
+def test_a_bad_response_window_or_coverage_rule_is_refused(changes, field, expected, province, qc_user):
+    with pytest.raises(ValidationError) as exc:
+        create(province, qc_user, **changes)
+    assert exc.value.message_dict[field] == [expected + "。"]
+    assert not QCScheme.objects.exists()
+
+
+def test_an_update_with_a_bad_response_window_changes_nothing(province, qc_user):
+    from portal.audit.models import AuditEntry
+    from qc.services import scheme_update
+
+    scheme = create(province, qc_user)
+    with pytest.raises(ValidationError) as exc:
+        scheme_update(scheme_id=scheme.pk, name=scheme.name, institution_weight=D("40"),
+                      work_sample_weight=D("60"), work_sample_averaging="mean", key_item_fails=True,
+                      key_item_pass_ratio=D("1"), bands=BANDS, response_days=90, coverage_rule="yearly_all",
+                      actor=qc_user)
+    assert set(exc.value.message_dict) == {"response_days"}
+    scheme.refresh_from_db()
+    assert scheme.response_days == 10 and scheme.coverage_rule == "biennial_all"
+    assert not AuditEntry.objects.filter(action="qc.scheme.updated").exists()

@@ -190,6 +190,7 @@ def test_scheme_page_reads_bands_from_text(qc_client, province):
     response = qc_client.post(reverse("qc:scheme-create"), {
         "year": "2027", "name": "2027年度方案", "institution_weight": "40", "work_sample_weight": "60",
         "work_sample_averaging": "mean", "key_item_fails": "on", "key_item_pass_ratio": "0.6",
+        "response_days": "10", "coverage_rule": "biennial_all",
         "bands": "优秀 90 合格\n合格，80，合格\n基本合格 60 合格\n不合格 0 不合格"})
     assert response.status_code == 302
     scheme = QCScheme.objects.get()
@@ -197,5 +198,105 @@ def test_scheme_page_reads_bands_from_text(qc_client, province):
 
     bad = qc_client.post(reverse("qc:scheme-edit", args=[scheme.pk]), {
         "name": "x", "institution_weight": "40", "work_sample_weight": "60", "work_sample_averaging": "mean",
-        "key_item_pass_ratio": "1", "bands": "优秀 九十 合格"})
+        "key_item_pass_ratio": "1", "response_days": "10", "coverage_rule": "biennial_all",
+        "bands": "优秀 九十 合格"})
     assert "第 1 行的最低分「九十」不是数字" in bad.content.decode()
+
+
+SCHEME_POST = {"name": "2027年度方案", "institution_weight": "40", "work_sample_weight": "60",
+               "work_sample_averaging": "mean", "key_item_fails": "on", "key_item_pass_ratio": "1",
+               "response_days": "15", "coverage_rule": "yearly_all", "bands": "合格 60 合格\n不合格 0 不合格"}
+
+
+def test_scheme_pages_set_the_response_window_and_coverage_rule(qc_client, province):
+    from portal.audit.models import AuditEntry
+
+    form = qc_client.get(reverse("qc:scheme-create")).content.decode()
+    assert 'name="response_days"' in form and 'value="10"' in form and 'name="coverage_rule"' in form
+    assert qc_client.post(reverse("qc:scheme-create"), {**SCHEME_POST, "year": "2027"}).status_code == 302
+    scheme = QCScheme.objects.get()
+    assert (scheme.response_days, scheme.coverage_rule) == (15, "yearly_all")
+    assert AuditEntry.objects.get(action="qc.scheme.created").new["response_days"] == 15
+
+    edit = qc_client.get(reverse("qc:scheme-edit", args=[scheme.pk])).content.decode()
+    assert 'value="15"' in edit and '<option value="yearly_all" selected>' in edit
+    response = qc_client.post(reverse("qc:scheme-edit", args=[scheme.pk]),
+                              {**SCHEME_POST, "response_days": "7", "coverage_rule": "provincial_share_city_all"})
+    assert response.status_code == 302
+    scheme.refresh_from_db()
+    assert (scheme.response_days, scheme.coverage_rule) == (7, "provincial_share_city_all")
+    entry = AuditEntry.objects.get(action="qc.scheme.updated")
+    assert (entry.old["response_days"], entry.new["response_days"]) == (15, 7)
+    assert entry.new["coverage_rule"] == "provincial_share_city_all"
+
+
+@pytest.mark.parametrize(("changes", "field", "expected"), [
+    ({"response_days": "0"}, "response_days", "机构反馈期限应为 1–60 个工作日的整数。"),
+    ({"response_days": "61"}, "response_days", "机构反馈期限应为 1–60 个工作日的整数。"),
+    ({"response_days": "十"}, "response_days", "机构反馈期限应为 1–60 个工作日的整数。"),
+    ({"response_days": ""}, "response_days", "该字段是必填项。"),
+    ({"coverage_rule": "monthly"}, "coverage_rule", "未知的年度覆盖要求。"),
+])
+def test_scheme_page_refuses_a_bad_window_or_rule_on_its_field(changes, field, expected, qc_client, province,
+                                                               samples):
+    scheme = QCScheme.objects.get()
+    before = (scheme.response_days, scheme.coverage_rule)
+    response = qc_client.post(reverse("qc:scheme-edit", args=[scheme.pk]), {**SCHEME_POST, **changes})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [expected]}
+    scheme.refresh_from_db()
+    assert (scheme.response_days, scheme.coverage_rule) == before
+
+
+def test_coverage_page_follows_the_rule_set_on_the_scheme(qc_client, province, samples):
+    from qc import services
+
+    scheme = QCScheme.objects.get()
+    plan = services.plan_create(province=province, year=scheme.year, actor=None)
+    page = reverse("qc:plan-detail", args=[plan.pk])
+    html = qc_client.get(page).content.decode()
+    assert "每两年至少考核一次（国家底线）" in html and 'data-testid="provincial"' not in html
+
+    edit = reverse("qc:scheme-edit", args=[scheme.pk])
+    assert qc_client.post(edit, {**SCHEME_POST, "coverage_rule": "yearly_all"}).status_code == 302
+    assert "每年覆盖全部机构（吉林）" in qc_client.get(page).content.decode()
+
+    assert qc_client.post(edit, {**SCHEME_POST, "coverage_rule": "provincial_share_city_all"}).status_code == 302
+    html = qc_client.get(page).content.decode()
+    assert "省级不少于30%、市级全覆盖（山西）" in html and 'data-testid="provincial"' in html
+
+
+QC_CENTER_LINKS = ["qc:sheet-list", "qc:sheet-import", "qc:scheme-list", "qc:scheme-create", "qc:assessment-list",
+                   "qc:assessment-create", "qc:plan-list"]
+INSTITUTION_LINKS = ["qc:response-list", "qc:self-create"]
+
+
+def _links(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'href="([^"]+)"', html))
+
+
+def test_index_links_an_institution_to_its_own_pages_only(client_for, make_user):
+    html = client_for(make_user(Role.INSTITUTION)).get(reverse("qc:index")).content.decode()
+    links = _links(html)
+    assert {reverse(name) for name in INSTITUTION_LINKS} <= links
+    assert reverse("ledger:list") in links
+    assert not {reverse(name) for name in QC_CENTER_LINKS} & links
+    assert 'data-testid="link-results"' in html and 'data-testid="link-sheets"' not in html
+
+
+def test_index_links_the_qc_center_to_its_pages_only(client_for, qc_user):
+    html = client_for(qc_user).get(reverse("qc:index")).content.decode()
+    links = _links(html)
+    assert {reverse(name) for name in QC_CENTER_LINKS} <= links
+    assert reverse("ledger:list") in links
+    assert not {reverse(name) for name in INSTITUTION_LINKS} & links
+    assert 'data-testid="link-plans"' in html and 'data-testid="link-self"' not in html
+
+
+def test_index_links_only_what_a_commission_may_read(client_for, make_user):
+    links = _links(client_for(make_user(Role.COMMISSION_PROVINCE)).get(reverse("qc:index")).content.decode())
+    assert {reverse("qc:sheet-list"), reverse("qc:scheme-list"), reverse("ledger:list")} <= links
+    assert not {reverse(n) for n in ["qc:sheet-import", "qc:scheme-create", "qc:assessment-list", "qc:plan-list",
+                                     *INSTITUTION_LINKS]} & links

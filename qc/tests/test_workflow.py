@@ -6,10 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from filing.choices import ItemStatus
 from filing.models import FiledItem
@@ -141,6 +143,10 @@ def test_failed_key_item_opens_ledger_entry_suspends_and_a_passing_reassessment_
     with pytest.raises(ValidationError):
         services.assessment_suspend_categories(assessment_id=assessment.pk, categories=["dust"], reason="再次",
                                                actor=qc_user)
+    client = Client()
+    client.force_login(qc_user)
+    detail = reverse("qc:assessment-detail", args=[assessment.pk])
+    assert "（1 项）" in client.get(detail).content.decode()
 
     again = services.assessment_create(province=province, institution=assessment.institution, year=2026,
                                        assessed_on=date(2026, 9, 1), team_ids=[qc_user.pk], actor=qc_user)
@@ -148,6 +154,10 @@ def test_failed_key_item_opens_ledger_entry_suspends_and_a_passing_reassessment_
     services.assessment_finalise(assessment_id=again.pk, actor=qc_user)
     assert set(items.values_list("status", flat=True)) == {ItemStatus.ACTIVE}
     assert Suspension.objects.get().lifted_by_assessment_id == again.pk
+    lifted_on = timezone.localdate(Suspension.objects.get().lifted_at).isoformat()
+    assert f"（1 项，已于 {lifted_on} 恢复）" in client.get(detail).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert f"(1 item, restored on {lifted_on})" in client.get(detail).content.decode()
     assert selectors.key_items_passed(institution=assessment.institution) is True
 
 
