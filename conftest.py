@@ -46,6 +46,18 @@ def role_users(reference_data):
 
 
 @pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in the test process; tests/test_celery_worker.py turns this off to use a real worker."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # Strong hashing is the point in production and only slows the suite down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
