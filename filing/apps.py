@@ -8,3 +8,9 @@ class FilingConfig(AppConfig):
 
     def ready(self):
         from . import permissions  # noqa: F401  registers filing capabilities
+
+    def seed_demo(self, ctx):
+        """Called by portal.core.demo: a few hundred institutions in every filing state."""
+        from .demo import seed_filing_demo
+
+        seed_filing_demo(ctx)
