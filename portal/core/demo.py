@@ -78,7 +78,7 @@ def seed_demo() -> DemoContext:
     province = Region.objects.get(code=DEMO_PROVINCE)
     ctx = DemoContext(province=province)
     for key, name, kind, code in ORGS:
-        credit = "12220100412345678X" if key == "institution" else None
+        credit = "12220100412345678C" if key == "institution" else None
         ctx.orgs[key] = _org(key, name, kind, code, province, credit)
     for username, full_name, org_key, is_admin, label in USERS:
         ctx.users[username] = _user(username, full_name, ctx.orgs[org_key], is_admin)
