@@ -66,6 +66,16 @@ def test_chinese_is_the_default_for_a_new_visitor(client):
     assert h1(response) == "职业健康检查机构与职业病诊断机构公开信息"
 
 
+def test_an_english_browser_still_gets_chinese_until_the_switch_is_used(client):
+    """Chinese first: Accept-Language does not decide, only the language switch does."""
+    page = client.get(reverse("core:public-home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-hans">' in page.content.decode()
+
+    switch_to_english(client, next_url=reverse("core:public-home"))
+    page = client.get(reverse("core:public-home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="en">' in page.content.decode()
+
+
 def test_set_language_redirects_back_and_sticks_for_later_requests(client):
     response = switch_to_english(client, next_url=reverse("accounts:login"))
 
