@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "qc",
     "qc.ledger",
     "reporting",
+    "reporting.publications",
+    "reporting.annual",
+    "reporting.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .reminders import views as reminder_views
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("reminders/", reminder_views.reminder_list, name="reminders"),
     path("reminders/schedule/", reminder_views.reminder_schedule_edit, name="reminder-schedule"),
+    path("publications/", include("reporting.publications.urls")),
 ]

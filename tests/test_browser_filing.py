@@ -9,35 +9,11 @@ import pytest
 
 from portal.accounts.choices import Role
 from portal.testing.factories import PASSWORD
+from tests.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 APPLICANT_PASSWORD = "Xinhua#2026-filing"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    # Set for this test only: subprocesses of other tests (check --deploy) must not inherit it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-
 
 @pytest.fixture
 def scanned_pdf(tmp_path):
@@ -53,14 +29,6 @@ def setting_up(live_server, make_user, settings):
     settings.PUBLIC_BASE_URL = live_server.url
     catalogue_load_builtin()
     return make_user(Role.QC_CENTER, username="qc_jilin")
-
-
-def _sign_in(page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_selector('[data-testid="who"]')
 
 
 def _sign_out(page) -> None:

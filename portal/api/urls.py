@@ -13,6 +13,7 @@ router.register("regions", RegionViewSet, basename="region")
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("public/", include("filing.api.public_urls")),
+    path("public/publications/", include("reporting.publications.api_urls")),
     path("filing/", include("filing.api.urls")),
     path("", include(router.urls)),
 ]
