@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.accounts.models import Organisation
 from portal.accounts.permissions import has_capability, require_capability
 
-from .choices import ApplicationStatus, FilingStatus, InstitutionKind
+from .choices import ApplicationStatus, FilingStatus, InstitutionKind, VersionStatus
 from .forms import ApplicationForm, ProvinceChoiceForm, ReasonForm, StartForm
 from .models import FilingVersion
 from .selectors import (
@@ -98,6 +99,14 @@ def _authority_list(request):
         filings = filings.filter(status=status)
     if request.GET.get("late") == "1":
         filings = filings.filter(has_late=True)
+    # Filings with a version waiting for its receipt, or past the receipt date (the dashboards' figures).
+    waiting = FilingVersion.objects.filter(filing=OuterRef("pk"), status=VersionStatus.SUBMITTED)
+    if request.GET.get("waiting") == "1":
+        filings = filings.filter(Exists(waiting))
+    if request.GET.get("overdue") == "1":
+        filings = filings.filter(Exists(waiting.filter(receipt_due_on__lt=timezone.localdate())))
+    if request.GET.get("province", "").isdigit():  # the national level reads one province at a time
+        filings = filings.filter(province_id=int(request.GET["province"]))
     page = Paginator(filings.order_by("status", "institution__name", "pk"), LIST_PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {"page": page, "q": q, "status": status, "statuses": FilingStatus.choices,

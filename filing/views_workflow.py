@@ -567,6 +567,8 @@ def queue(request):
     kind = request.GET.get("kind", "")
     if kind in VersionKind.values:
         versions = versions.filter(version_kind=kind)
+    if request.GET.get("overdue") == "1":  # the dashboards link here for the overdue figure
+        versions = versions.filter(receipt_due_on__lt=timezone.localdate())
     page = Paginator(versions, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "filing/queue.html", {
         "page": page, "today": timezone.localdate(), "kind": kind, "kinds": VersionKind.choices,

@@ -1,5 +1,6 @@
 import logging
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -37,7 +38,22 @@ def home(request):
     context = {"org": user.organisation, "role_label": user.role_label}
     if has_capability(user, "workdays.view_warnings"):
         context["calendar_warnings"] = calendar_warnings()
+    context["home_panels"] = home_panels(request)
     return render(request, template, context)
+
+
+def home_panels(request) -> list[dict]:
+    """Panels the apps add to the home page, in INSTALLED_APPS order.
+
+    An app config offers ``home_panels(request) -> list[dict]``, each dict naming the ``template``
+    to include with its own figures (reporting's dashboards do): the portal names no domain app.
+    """
+    panels = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "home_panels", None)
+        if callable(provider):
+            panels.extend(provider(request) or ())
+    return panels
 
 
 def public_home(request):

@@ -50,6 +50,7 @@ class LedgerFilterForm(forms.Form):
     due_from = forms.DateField(label=_("整改期限自"), required=False, widget=DATE)
     due_to = forms.DateField(label=_("至"), required=False, widget=DATE)
     overdue_only = forms.BooleanField(label=_("仅逾期"), required=False)
+    open_only = forms.BooleanField(label=_("仅未办结"), required=False)
     region = forms.TypedChoiceField(label=_("区划"), coerce=int, required=False, empty_value=None)
     institution_name = forms.CharField(label=_("机构名称"), required=False, max_length=100)
     institution_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)

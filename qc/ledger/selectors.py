@@ -22,7 +22,7 @@ from portal.accounts.models import Organisation
 from portal.accounts.scoping import VIEW
 from portal.regions.models import Region, RegionLevel
 
-from .choices import AWAITING_INSTITUTION, SEVERITY_RANK, UNRECTIFIED_STATUSES, LedgerStatus
+from .choices import AWAITING_INSTITUTION, FINAL_STATUSES, SEVERITY_RANK, UNRECTIFIED_STATUSES, LedgerStatus
 from .models import CaseReportCheck, CaseReportProblem, LedgerEntry, LedgerStep
 
 MAIN_PROBLEMS = 5
@@ -69,6 +69,8 @@ class LedgerFilters:
     due_from: date | None = None
     due_to: date | None = None
     overdue_only: bool = False
+    # Not yet closed, refused or failed (the dashboards' "not settled" figure).
+    open_only: bool = False
     region: Region | None = None
     # The region and its counties when the caller already holds them (the list page does): literal ids
     # let PostgreSQL estimate the share of rows and keep the ordered index scan.
@@ -116,6 +118,8 @@ def ledger_entries(user, filters: LedgerFilters | Mapping | None = None) -> Quer
         qs = qs.filter(due_on__lte=f.due_to)
     if f.overdue_only:
         qs = qs.filter(overdue_q())
+    if f.open_only:
+        qs = qs.exclude(status__in=FINAL_STATUSES)
     if f.region_ids:
         qs = qs.filter(region_id__in=f.region_ids)
     elif f.region is not None:

@@ -6,3 +6,12 @@ class DashboardsConfig(AppConfig):
     name = "reporting.dashboards"
     label = "dashboards"
     verbose_name = _("工作台统计")
+
+    def home_panels(self, request) -> list[dict]:
+        """Called by the portal's home page: the authority's dashboard panels (portal never imports
+        reporting, so it asks every app for panels)."""
+        from django.utils import timezone
+
+        from .panels import home_panels
+
+        return home_panels(request.user, today=timezone.localdate())
