@@ -9,6 +9,10 @@ VERIFIERS = {Role.QC_CENTER, Role.PROVINCE_ADMIN}
 
 register("inspections.view_verifications", AUTHORITIES | {Role.NATIONAL, Role.INSTITUTION})
 register("inspections.manage_verifications", VERIFIERS)
+# Checklist evidence shows staff and premises: the provincial verifiers and supervisors, and the
+# institution for its own case; not every authority that reads the verdict.
+register("inspections.view_verification_evidence",
+         VERIFIERS | {Role.COMMISSION_PROVINCE, Role.SUPERVISION, Role.INSTITUTION})
 register("inspections.view_checklists", AUTHORITIES | {Role.NATIONAL})
 register("inspections.manage_checklists", VERIFIERS)
 register("inspections.notify_off_site", {Role.INSTITUTION})

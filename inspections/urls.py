@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import evidence_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("verifications/<int:pk>/start/", views.verification_start, name="verification-start"),
     path("verifications/<int:pk>/answer/", views.verification_answer, name="verification-answer"),
     path("verifications/<int:pk>/sign-off/", views.verification_sign_off, name="verification-sign-off"),
+    path("verifications/<int:pk>/evidence/<int:file_id>/", evidence_views.verification_evidence,
+         name="verification-evidence"),
     path("checklists/", views.checklist_list, name="checklist-list"),
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist-detail"),
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist-publish"),

@@ -20,7 +20,7 @@ from portal.accounts.scoping import institution_ids_for
 from portal.core.pdf import render_pdf
 
 from . import selectors
-from .choices import VerificationStatus
+from .choices import VERIFICATION_PENDING, VerificationStatus
 from .forms import (
     AcknowledgeForm,
     AnswerForm,
@@ -85,6 +85,14 @@ def verification_list(request):
     cases = selectors.verifications_for(request.user)
     if request.GET.get("overdue"):
         cases = selectors.overdue_verifications(request.user, on=today)
+    if request.GET.get("pending"):  # not yet signed off, whatever the stage (the index card's figure)
+        cases = cases.filter(status__in=VERIFICATION_PENDING)
+    within = request.GET.get("due_within", "")
+    if within.isdigit():  # pending and due in the next N days (the dashboards' "due soon" figure)
+        cases = cases.filter(status__in=VERIFICATION_PENDING, due_on__gte=today,
+                             due_on__lte=today + timedelta(days=int(within)))
+    if request.GET.get("province", "").isdigit():  # the national level reads one province at a time
+        cases = cases.filter(province_id=int(request.GET["province"]))
     status = request.GET.get("status")
     if status in VerificationStatus.values:
         cases = cases.filter(status=status)
@@ -104,6 +112,7 @@ def verification_detail(request, pk):
     lines = list(case.checklist_version.lines.all()) if case.checklist_version_id else []
     return render(request, "inspections/verification_detail.html", {
         "case": case, "can_manage": can_manage, "today": timezone.localdate(),
+        "can_evidence": has_capability(request.user, "inspections.view_verification_evidence"),
         "rows": [(line, answers.get(line.pk)) for line in lines],
         "schedule_form": ScheduleForm(province_id=case.province_id) if can_manage else None,
         "answer_form": AnswerForm(), "outcome_form": OutcomeForm(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import evidence_views, views
 
 app_name = "supervision"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/<int:pk>/form2.xlsx", views.plan_export, name="plan-export"),
     path("checks/<int:pk>/", views.check_detail, name="check-detail"),
     path("checks/<int:pk>/record/", views.check_record, name="check-record"),
+    path("checks/<int:pk>/evidence/<int:evidence_id>/", evidence_views.check_evidence, name="check-evidence"),
     path("checks/<int:pk>/penalty/", views.penalty_new, name="penalty-create"),
     path("findings/<int:pk>/ledger/", views.finding_ledger, name="finding-ledger"),
     path("penalties/", views.penalty_list, name="penalty-list"),
