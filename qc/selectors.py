@@ -25,7 +25,7 @@ from .choices import (
     CoverageRule,
     SheetPart,
 )
-from .models import Assessment, QCPlan, QCScheme, ScoringSheet, SheetVersion
+from .models import Assessment, QCPlan, QCScheme, Score, ScoringSheet, SheetVersion
 
 # Items still filed: a suspended category is exactly what a re-assessment looks at; one found not
 # capable has left the institution's scope.
@@ -145,6 +145,15 @@ def self_assessment_beside(assessment: Assessment) -> Assessment | None:
     return (Assessment.objects.filter(institution_id=assessment.institution_id, year=assessment.year,
                                       kind=AssessmentKind.SELF)
             .order_by("-status", "-assessed_on", "-pk").first())
+
+
+def self_assessment_lines(self_assessment: Assessment) -> dict[tuple[str, str, str], Score]:
+    """The scored lines of a self-assessment, keyed by (part, category, indicator code) so that they
+    line up with the QC center's lines even where the institution scored another version of a sheet."""
+    # select_related: each line shows its deduction, note and evidence file name beside the QC center's.
+    scores = (Score.objects.filter(assessment_sheet__assessment=self_assessment)
+              .select_related("assessment_sheet", "indicator", "evidence"))
+    return {(s.assessment_sheet.part, s.assessment_sheet.category, s.indicator.code): s for s in scores}
 
 
 def response_assessments_for(user) -> QuerySet[Assessment]:
@@ -273,6 +282,17 @@ def coverage(province_id: int, year: int) -> Coverage:
                 row.covered += 1
         result.cities = sorted(cities.values(), key=lambda c: c.city.code)
     return result
+
+
+def plan_assessments(plan: QCPlan) -> dict[int, Assessment]:
+    """The latest official assessment of the plan's year for each institution of the plan."""
+    rows = (Assessment.objects.filter(province_id=plan.province_id, year=plan.year, kind=AssessmentKind.OFFICIAL,
+                                      institution_id__in=plan.items.values("institution_id"))
+            .order_by("institution_id", "-assessed_on", "-pk"))
+    latest: dict[int, Assessment] = {}
+    for row in rows:
+        latest.setdefault(row.institution_id, row)
+    return latest
 
 
 @dataclass

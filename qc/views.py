@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -44,7 +46,7 @@ from .forms import (
     bands_text,
     province_of,
 )
-from .models import Indicator, Score
+from .models import Assessment, Indicator, Score
 from .scoring import evaluate, load_inputs
 from .services import ScoreEntry, line_key
 from .services.assessments import sheet_label
@@ -172,6 +174,55 @@ def _refused(request, exc: ValidationError, *, back: str, current: str | None = 
     seen = request.POST.get("status_seen")
     status = 409 if seen and current and seen != current else 400
     return render(request, "qc/refused.html", {"problems": exc.messages, "back": back}, status=status)
+
+
+# ---------------------------------------------------------------- concurrent changes to an assessment
+
+
+class ConcurrentChange(Exception):
+    """The assessment is no longer as the page showed it: someone acted on it in between."""
+
+    def __init__(self, status: str, *, status_changed: bool):
+        super().__init__(status)
+        self.status = status
+        self.status_changed = status_changed
+
+
+def version_token(updated_at) -> str:
+    """What a form carries as ``version_seen``: the assessment's last change, to the microsecond."""
+    return f"{updated_at.timestamp():.6f}" if updated_at else ""
+
+
+def locked_step(request, assessment_id: int, step, *, check_version: bool = False):
+    """Run ``step`` (a service call) with the assessment row locked, once the state the page showed is
+    confirmed under that lock.
+
+    Two people pressing at the same moment are serialised by the lock; the second then finds a
+    status (``status_seen``) or, for sending and finalising, a last change (``version_seen``) other
+    than the one on their page and gets :class:`ConcurrentChange` rather than acting on a result
+    they have not seen. The services take the same lock again, which costs nothing in the same
+    transaction. A form without these fields is only checked by the service.
+    """
+    seen_status = request.POST.get("status_seen") or ""
+    seen_version = (request.POST.get("version_seen") or "") if check_version else ""
+    with transaction.atomic():
+        status, updated_at = (Assessment.objects.select_for_update().filter(pk=assessment_id)
+                              .values_list("status", "updated_at").get())
+        if seen_status and seen_status != status:
+            raise ConcurrentChange(status, status_changed=True)
+        if seen_version and seen_version != version_token(updated_at):
+            raise ConcurrentChange(status, status_changed=False)
+        return step()
+
+
+def conflict(request, exc: ConcurrentChange, *, back: str):
+    """409: the page was out of date; nothing of this request was saved."""
+    if exc.status_changed:
+        problem = _("页面打开后该考核已被处理（也可能是重复提交），当前状态为“%(status)s”；本次操作未执行，请刷新页面后再操作。") % {
+            "status": AssessmentStatus(exc.status).label}
+    else:
+        problem = _("页面打开后该考核又被修改过（评分或其他内容）；本次操作未执行，请刷新页面核对最新结果后再操作。")
+    return render(request, "qc/refused.html", {"problems": [problem], "back": back}, status=409)
 
 
 @require_capability("qc.manage_sheets")
@@ -318,16 +369,26 @@ def assessment_list(request):
     year = request.GET.get("year", "")
     if year.isdigit():
         qs = qs.filter(year=int(year))
+    # The dashboards' pass-rate charts link here: final official results, of one city or county.
+    if request.GET.get("final") == "1":
+        qs = qs.filter(pk__in=selectors.final_official_assessments().values("pk"))
+    region = request.GET.get("region", "")
+    if region.isdigit():
+        qs = qs.filter(Q(institution__region_id=int(region)) | Q(institution__region__parent_id=int(region)))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "qc/assessment_list.html", {
         "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": f"year={year}" if year.isdigit() else "", "year": year,
+        "query": query.urlencode(), "year": year,
         "can_assess": has_capability(request.user, "qc.assess"),
     })
 
 
 @require_capability("qc.assess")
 def assessment_create(request):
-    form = AssessmentCreateForm(request.POST or None, user=request.user)
+    # Started from a planned row, the institution and year come filled in.
+    initial = {key: request.GET[key] for key in ("institution", "year") if request.GET.get(key, "").isdigit()}
+    form = AssessmentCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         institution = data["institution"]
@@ -359,6 +420,7 @@ class PageRow:
     score: Score | None = None
     errors: list[str] = field(default_factory=list)
     group: object = None
+    self_score: Score | None = None  # the same line of the institution's self-assessment, if any
 
 
 def _text(value) -> str:
@@ -417,7 +479,9 @@ def _scoring_context(assessment, *, posted=None, errors=None, user):
     inputs = load_inputs(assessment, with_evidence=True)
     result = evaluate(inputs.sheets, inputs.deductions(), inputs.rules)
     team = list(assessment.team.all())
-    may_score = (assessment.status in ASSESSMENT_SCORABLE and has_capability(user, "qc.assess")
+    # The QC side scores official assessments only; a self-assessment is the institution's (self_detail).
+    may_score = (assessment.kind == AssessmentKind.OFFICIAL and assessment.status in ASSESSMENT_SCORABLE
+                 and has_capability(user, "qc.assess")
                  and (user.is_superuser or user.role == Role.PROVINCE_ADMIN
                       or any(member.pk == user.pk for member in team)))
     rules = inputs.rules
@@ -427,8 +491,12 @@ def _scoring_context(assessment, *, posted=None, errors=None, user):
         "bands": [[b.label, str(b.min_score), b.passed] for b in rules.bands],
         "sheets": [{"id": s.assessment_sheet_id, "part": s.part} for s in inputs.sheets],
     }
+    self_beside = selectors.self_assessment_beside(assessment)
+    blocks = _page_sheets(inputs, result, posted=posted, errors=errors)
+    if self_beside is not None:
+        _add_self_lines(blocks, selectors.self_assessment_lines(self_beside))
     return {
-        "assessment": assessment, "blocks": _page_sheets(inputs, result, posted=posted, errors=errors),
+        "assessment": assessment, "blocks": blocks, "self_beside": self_beside,
         "result": result, "may_score": may_score, "config": config,
         "team": team,
         "parts": [(part, SheetPart(part).label, result.part_scores.get(part), rules.weights.get(part))
@@ -457,7 +525,7 @@ def _workflow_context(assessment, result, *, may_score: bool, user) -> dict:
         "window_open": window_open(assessment),
         # Each of these is read only in the statuses where it can exist, so a draft costs one query more.
         "points": list(assessment.points.prefetch_related("evidence")) if official and assessment.responded_at else [],
-        "self_beside": selectors.self_assessment_beside(assessment),
+        "version_seen": version_token(assessment.updated_at),
         "suspensions": list(assessment.suspensions.all()) if final else [],
         "deducted_lines": deducted_lines,
         "status_final": assessment.status == AssessmentStatus.FINAL,
@@ -465,6 +533,15 @@ def _workflow_context(assessment, result, *, may_score: bool, user) -> dict:
                           if c in ExamCategoryCode.values],
         "failed_categories": {f["category"] for f in assessment.failed_key_items if f.get("category")},
     }
+
+
+def _add_self_lines(blocks, self_lines: dict) -> None:
+    """Put the institution's own deduction, note and evidence beside each line the QC center scores."""
+    for block in blocks:
+        sheet = block["sheet"]
+        for row in block["rows"]:
+            if row.ind.is_leaf:
+                row.self_score = self_lines.get((sheet.part, sheet.category, row.ind.code))
 
 
 def _deducted_lines(assessment):
@@ -483,10 +560,12 @@ def assessment_detail(request, pk):
         if not has_capability(request.user, "qc.assess"):
             raise PermissionDenied
         try:
-            result = services.assessment_save_scores(assessment_id=assessment.pk,
-                                                     entries=_entries_from_post(request.POST), actor=request.user)
+            result = locked_step(request, assessment.pk, lambda: services.assessment_save_scores(
+                assessment_id=assessment.pk, entries=_entries_from_post(request.POST), actor=request.user))
+        except ConcurrentChange as exc:
+            return conflict(request, exc, back=request.path)
         except services.TransitionError as exc:
-            return _refused(request, exc, back=request.path, current=assessment.status)
+            return _refused(request, exc, back=request.path)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             context = _scoring_context(assessment, posted=request.POST, errors=errors, user=request.user)
@@ -510,16 +589,21 @@ def _line_or_404(assessment, sheet_id: int, indicator_id: int):
     raise Http404
 
 
-@require_capability("qc.view_assessments")
-def assessment_line(request, pk, sheet_id, indicator_id):
-    """One line on its own: its rule, its values, and its evidence file."""
-    assessment = get_object_or_404(selectors.assessments_for_user(request.user), pk=pk)
+def line_page(request, assessment, sheet_id: int, indicator_id: int, *, may_write: bool, self_mode: bool = False):
+    """One line on its own: its rule, its values, and its evidence file; shared by the QC center's
+    page of an official assessment and the institution's page of its self-assessment.
+
+    ``may_write``: the caller is on the side that scores this assessment; whether its status still
+    allows scoring is the service's to say (a refused step, not a forbidden one)."""
+    may_score = may_write and assessment.status in ASSESSMENT_SCORABLE
     assessment_sheet, sheet_input, line, indicator, score = _line_or_404(assessment, sheet_id, indicator_id)
+    detail = reverse("qc:self-detail" if self_mode else "qc:assessment-detail", args=[assessment.pk])
     initial = {"deducted": _text(score.deducted) if score and score.deducted else "",
                "occurrences": _text(score.occurrences) if score else "", "note": score.note if score else ""}
     form = LineForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
     if request.method == "POST":
-        if not has_capability(request.user, "qc.assess"):
+        if not may_write:
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
@@ -527,8 +611,14 @@ def assessment_line(request, pk, sheet_id, indicator_id):
                                occurrences=data["occurrences"], note=data["note"], evidence=data["evidence"],
                                clear_evidence=data["clear_evidence"])
             try:
-                services.assessment_save_scores(assessment_id=assessment.pk, entries=[entry], actor=request.user)
+                locked_step(request, assessment.pk, lambda: services.assessment_save_scores(
+                    assessment_id=assessment.pk, entries=[entry], actor=request.user))
+            except ConcurrentChange as exc:
+                return conflict(request, exc, back=request.path)
+            except services.TransitionError as exc:
+                return _refused(request, exc, back=request.path)
             except ValidationError as exc:
+                # All or nothing: neither the values nor the file are kept.
                 if hasattr(exc, "error_dict"):
                     for messages_ in exc.message_dict.values():
                         form.add_error(None, messages_)
@@ -536,13 +626,28 @@ def assessment_line(request, pk, sheet_id, indicator_id):
                     form.add_error(None, exc.messages)
             else:
                 messages.success(request, _("指标 %(code)s 已保存。") % {"code": line.code})
-                return redirect(reverse("qc:assessment-detail", args=[assessment.pk]) + f"#l{sheet_id}-{indicator_id}")
+                return redirect(f"{detail}#l{sheet_id}-{indicator_id}")
+        status = 400
     return render(request, "qc/assessment_line.html", {
         "assessment": assessment, "indicator": indicator, "line": line, "score": score, "form": form,
-        "anchor": f"l{sheet_id}-{indicator_id}",
+        "anchor": f"l{sheet_id}-{indicator_id}", "detail_url": detail,
+        "evidence_url_name": "qc:self-evidence" if self_mode else "qc:score-evidence",
         "label": sheet_label(sheet_input.part, sheet_input.category, sheet_input.sheet_name),
-        "may_score": assessment.status in ASSESSMENT_SCORABLE and has_capability(request.user, "qc.assess"),
-    })
+        "may_score": may_score,
+    }, status=status)
+
+
+@require_capability("qc.view_assessments")
+def assessment_line(request, pk, sheet_id, indicator_id):
+    assessment = get_object_or_404(selectors.assessments_for_user(request.user), pk=pk)
+    may_write = assessment.kind == AssessmentKind.OFFICIAL and has_capability(request.user, "qc.assess")
+    return line_page(request, assessment, sheet_id, indicator_id, may_write=may_write)
+
+
+def evidence_download(score: Score):
+    stored = score.evidence
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
+                        content_type=stored.content_type)
 
 
 @require_capability("qc.view_assessments")
@@ -550,7 +655,5 @@ def score_evidence(request, pk, score_id):
     assessment = get_object_or_404(selectors.assessments_for_user(request.user), pk=pk)
     score = get_object_or_404(Score.objects.select_related("evidence"), pk=score_id,
                               assessment_sheet__assessment=assessment, evidence__isnull=False)
-    stored = score.evidence
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                        content_type=stored.content_type)
+    return evidence_download(score)
 

@@ -2,8 +2,8 @@
 self-assessments, and the yearly plan with its live coverage.
 
 Every action fetches the assessment from the user's scoped queryset (another province's is a
-404), calls one service, and shows a refused step as 400 (409 when the status changed since
-the page was shown).
+404), calls one service with the row locked, and shows a refused step as 400, or 409 when the
+assessment changed since the page was shown (see :func:`qc.views.locked_step`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,18 @@ from portal.core.models import StoredFile
 from . import selectors, services
 from .choices import ASSESSMENT_SCORABLE, AssessmentKind, AssessmentStatus
 from .forms import PlanCreateForm, PlanItemForm, SelfAssessmentForm, apply_errors, province_of
-from .models import PlanItem, ResponsePoint
+from .models import PlanItem, ResponsePoint, Score
 from .services import PointInput
-from .views import _entries_from_post, _refused, _scoring_context
+from .views import (
+    ConcurrentChange,
+    _entries_from_post,
+    _refused,
+    _scoring_context,
+    conflict,
+    evidence_download,
+    line_page,
+    locked_step,
+)
 
 MAX_RESPONSE_ROWS = 10
 
@@ -40,16 +49,17 @@ def _back(assessment) -> str:
     return reverse("qc:assessment-detail", args=[assessment.pk])
 
 
-def _run(request, assessment, step, success: str, *, back: str | None = None):
-    """Call one service; a refused step is 400/409, a form problem goes back as messages."""
+def _run(request, assessment, step, success: str, *, back: str | None = None, check_version: bool = False):
+    """Call one service under the row lock; a stale page is 409, a refused step 400, a form problem goes
+    back as messages."""
     back = back or _back(assessment)
     try:
-        step()
+        locked_step(request, assessment.pk, step, check_version=check_version)
+    except ConcurrentChange as exc:
+        return conflict(request, exc, back=back)
     except services.TransitionError as exc:
-        return _refused(request, exc, back=back, current=assessment.status)
+        return _refused(request, exc, back=back)
     except ValidationError as exc:
-        if request.POST.get("status_seen") and request.POST["status_seen"] != assessment.status:
-            return _refused(request, exc, back=back, current=assessment.status)
         for message in exc.messages:
             messages.error(request, message)
         return redirect(back)
@@ -63,7 +73,7 @@ def assessment_send(request, pk):
     assessment = _qc_assessment(request, pk)
     return _run(request, assessment,
                 lambda: services.assessment_send(assessment_id=assessment.pk, actor=request.user),
-                _("考核结果已送达机构，反馈期限已开始计算。"))
+                _("考核结果已送达机构，反馈期限已开始计算。"), check_version=True)
 
 
 @require_capability("qc.assess")
@@ -84,7 +94,7 @@ def assessment_finalise(request, pk):
     assessment = _qc_assessment(request, pk)
     return _run(request, assessment,
                 lambda: services.assessment_finalise(assessment_id=assessment.pk, actor=request.user),
-                _("考核结果已定稿。"))
+                _("考核结果已定稿。"), check_version=True)
 
 
 @require_capability("qc.assess")
@@ -168,11 +178,15 @@ def response(request, pk):
         points = [PointInput(text=request.POST.get(f"text-{n}", ""), files=request.FILES.getlist(f"files-{n}"))
                   for n in range(1, MAX_RESPONSE_ROWS + 1)]
         try:
-            services.assessment_respond(assessment_id=assessment.pk, points=points, actor=request.user)
+            locked_step(request, assessment.pk, lambda: services.assessment_respond(
+                assessment_id=assessment.pk, points=points, actor=request.user))
+        except ConcurrentChange as exc:
+            # Typically the same response sent twice: the first one is kept, this one is not.
+            return conflict(request, exc, back=request.path)
         except services.ResponseWindowClosed as exc:
             return _refused(request, exc, back=request.path)
         except services.TransitionError as exc:
-            return _refused(request, exc, back=request.path, current=assessment.status)
+            return _refused(request, exc, back=request.path)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         else:
@@ -229,19 +243,37 @@ def self_detail(request, pk):
     assessment = get_object_or_404(selectors.self_assessments_for(request.user), pk=pk)
     if request.method == "POST":
         try:
-            services.assessment_save_scores(assessment_id=assessment.pk, entries=_entries_from_post(request.POST),
-                                            actor=request.user)
+            locked_step(request, assessment.pk, lambda: services.assessment_save_scores(
+                assessment_id=assessment.pk, entries=_entries_from_post(request.POST), actor=request.user))
+        except ConcurrentChange as exc:
+            return conflict(request, exc, back=request.path)
         except services.TransitionError as exc:
-            return _refused(request, exc, back=request.path, current=assessment.status)
+            return _refused(request, exc, back=request.path)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             context = _scoring_context(assessment, posted=request.POST, errors=errors, user=request.user)
+            context["may_score"] = True
             return render(request, "qc/assessment_detail.html", {**context, "self_mode": True})
         messages.success(request, _("自查评分已保存。"))
         return redirect("qc:self-detail", pk=assessment.pk)
     context = _scoring_context(assessment, user=request.user)
     context["may_score"] = assessment.status in ASSESSMENT_SCORABLE
     return render(request, "qc/assessment_detail.html", {**context, "self_mode": True})
+
+
+@require_capability("qc.self_assess")
+def self_line(request, pk, sheet_id, indicator_id):
+    """One line of the institution's self-assessment, where it uploads its evidence, as the QC team does."""
+    assessment = get_object_or_404(selectors.self_assessments_for(request.user), pk=pk)
+    return line_page(request, assessment, sheet_id, indicator_id, may_write=True, self_mode=True)
+
+
+@require_capability("qc.self_assess")
+def self_evidence(request, pk, score_id):
+    assessment = get_object_or_404(selectors.self_assessments_for(request.user), pk=pk)
+    score = get_object_or_404(Score.objects.select_related("evidence"), pk=score_id,
+                              assessment_sheet__assessment=assessment, evidence__isnull=False)
+    return evidence_download(score)
 
 
 @require_capability("qc.self_assess")
@@ -277,6 +309,11 @@ def plan_detail(request, pk):
     plan = get_object_or_404(selectors.plans_for_user(request.user), pk=pk)
     # select_related: each planned row names its institution and the QC center running it.
     items = list(plan.items.select_related("institution", "assessed_by"))
+    # One query for the whole plan: each planned row links the year's assessment of its institution, or
+    # offers to start one.
+    assessments = selectors.plan_assessments(plan)
+    for item in items:
+        item.assessment = assessments.get(item.institution_id)
     return render(request, "qc/plan_detail.html", {
         "plan": plan, "items": items, "coverage": selectors.coverage(plan.province_id, plan.year),
         "suggestions": selectors.extra_assessment_suggestions(plan),

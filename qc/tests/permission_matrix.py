@@ -126,12 +126,17 @@ def _workflow_objects(ctx: Ctx, org, qc_user) -> dict:
     assessment_finalise(assessment_id=failed.pk, actor=qc_user)
     own = assessment_create(province=org.province, institution=org, year=2026, assessed_on=date(2026, 4, 1),
                             actor=institution_user, kind="self")
+    own_sheet = own.sheets.get(category="")
+    own_line = Indicator.objects.get(version=own_sheet.version, code="3.2.1")
+    assessment_save_scores(assessment_id=own.pk, actor=institution_user, entries=[ScoreEntry(
+        own_sheet.pk, own_line.pk, deducted="1", evidence=SimpleUploadedFile("自查检定证书.pdf", b"%PDF-1.4 self"))])
     plan = plan_create(province=org.province, year=2026, actor=qc_user)
     item = plan_item_add(plan_id=plan.pk, institution=org, planned_month=5, assessed_by=qc_user.organisation,
                          actor=qc_user)
     return {"sent": sent, "responded": responded, "point": responded.points.get(), "closed": closed,
             "failed": failed, "failed_line": f"{sheet.pk}-{other.pk}", "self": own, "self_sheet": own.sheets.get(
-                category=""), "self_line": other, "plan": plan, "plan_item": item}
+                category=""), "self_line": other, "self_score": own_sheet.scores.get(indicator=own_line),
+            "plan": plan, "plan_item": item}
 
 
 def _url(name: str, key: str | None = None):
@@ -298,6 +303,16 @@ MATRIX.update({
         FOR_INSTITUTION, url=_url("qc:self-detail", "self"),
         post=only(INSTITUTION, allowed=WRITTEN, other_province=FORBIDDEN),
         data=lambda ctx, caller: {f"d-{_qc(ctx)['self_sheet'].pk}-{_qc(ctx)['self_line'].pk}": "1"}),
+    "qc:self-line": Entry(
+        FOR_INSTITUTION,
+        url=lambda ctx: reverse("qc:self-line", args=[_qc(ctx)["self"].pk, _qc(ctx)["self_sheet"].pk,
+                                                      _qc(ctx)["self_line"].pk]),
+        post=only(INSTITUTION, allowed=WRITTEN, other_province=FORBIDDEN),
+        data=lambda ctx, caller: {"deducted": "0.5", "note": f"自查 {caller}",
+                                  "status_seen": _qc(ctx)["self"].status}),
+    "qc:self-evidence": Entry(
+        FOR_INSTITUTION,
+        url=lambda ctx: reverse("qc:self-evidence", args=[_qc(ctx)["self"].pk, _qc(ctx)["self_score"].pk])),
     "qc:self-finalise": Entry(INSTITUTION_POST_ONLY_GET, url=_url("qc:self-finalise", "self"),
                               post=INSTITUTION_ONLY_WRITE, data=lambda ctx, caller: {}),
     # The yearly plan.

@@ -55,3 +55,27 @@ def test_seed_demo_scores_a_few_institutions_and_is_safe_to_run_twice(province, 
     assert assessments[1].response_due_on >= date.today()
     assert Suspension.objects.get().assessment == assessments[2]
     assert QCPlan.objects.get().items.count() == 3
+
+
+def test_seed_demo_leaves_one_assessment_in_draft_and_a_self_assessment_with_evidence(province, qc_user,
+                                                                                      filed_institution, make_user):
+    from portal.accounts.choices import Role
+    from qc import selectors
+    from qc.choices import AssessmentKind
+
+    orgs = [filed_institution(("dust",), name=f"演示机构{n}") for n in range(4)]
+    institution_user = make_user(Role.INSTITUTION, organisation=orgs[0])
+    ctx = DemoContext(province=province, orgs={"institution": orgs[0]},
+                      users={"zk_jl": qc_user, "jg_ccz": institution_user})
+    config = apps.get_app_config("qc")
+    config.seed_demo(ctx)
+    config.seed_demo(ctx)
+
+    official = list(Assessment.objects.filter(kind=AssessmentKind.OFFICIAL).order_by("pk"))
+    assert [a.status for a in official] == ["final", "sent", "final", "draft"]
+    own = Assessment.objects.get(kind=AssessmentKind.SELF)
+    assert (own.institution, own.status) == (orgs[0], "final")
+    assert selectors.self_assessment_beside(official[0]) == own
+    lines = selectors.self_assessment_lines(own)
+    assert sorted(code for _part, _category, code in lines) == ["2.1.3", "3.2.1"]
+    assert all(score.evidence.original_name.endswith(".pdf") and score.note for score in lines.values())

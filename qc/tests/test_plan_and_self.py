@@ -154,5 +154,25 @@ def test_plan_page_queries_do_not_grow_with_the_plan(rule, qc_user, province, sa
     many = count()
     # Session, user, organisation and its province (4); the plan and its items (2); coverage: rule, institutions,
     # finals, city centers (4); suggestions: institutions, finals, two ledger reads, items (5); notifications
-    # badge (1); the add form's two choice lists (2); the session saved in a savepoint (3).
-    assert many == few <= 21, (few, many)
+    # badge (1); the add form's two choice lists (2); the session saved in a savepoint (3); the year's assessments
+    # of the planned institutions, linked from their rows (1).
+    assert many == few <= 22, (few, many)
+
+
+def test_a_planned_row_starts_its_assessment_and_then_links_it(qc_user, province, filed_institution, samples):
+    org = filed_institution(("dust",), name="计划内机构")
+    plan = services.plan_create(province=province, year=2026, actor=qc_user)
+    services.plan_item_add(plan_id=plan.pk, institution=org, planned_month=5, assessed_by=qc_user.organisation,
+                           actor=qc_user)
+    client = Client()
+    client.force_login(qc_user)
+    page = client.get(reverse("qc:plan-detail", args=[plan.pk])).content.decode()
+    start = f'{reverse("qc:assessment-create")}?institution={org.pk}&amp;year=2026'
+    assert start in page
+    form = client.get(start.replace("&amp;", "&")).content.decode()
+    assert f'<option value="{org.pk}" selected>' in form and 'name="year" value="2026"' in form
+    response = client.post(reverse("qc:assessment-create"), {
+        "institution": org.pk, "year": "2026", "assessed_on": "2026-05-20", "kind": "official", "team": [qc_user.pk]})
+    assert response.status_code == 302
+    page = client.get(reverse("qc:plan-detail", args=[plan.pk])).content.decode()
+    assert start not in page and response["Location"] in page and "评分中" in page
