@@ -7,9 +7,15 @@ postgres://postgres@127.0.0.1:5432/portal_bench_reminders); it is dropped and cr
 afresh unless ``--keep`` reuses it as it is, so its name must start with "portal_bench". The data are written with ``bulk_create``:
 institutions with one user each, accepted filings whose current version lists staff
 certificates and equipment, open change drafts, and submitted filings waiting for their
-receipt, every due date placed on a reminder stage of the scan day (the worst case: each
-deadline produces reminders). E-mail goes to Django's in-memory backend and tasks run in
-the process, so the timing includes the digests and their e-mail copies.
+receipt; for each accepted institution also a scheduled on-site verification (a team of two
+inspectors), an off-site notice waiting for acknowledgement (half of them routed to a city
+under delegation), an item of this year's QC plan not yet assessed (by the provincial or the
+city QC center), a result waiting for the institution's response, and two open
+rectification entries (raised by supervision, or by nobody on record). Every due date is
+placed on a reminder stage of the scan day (the worst case: each deadline produces
+reminders); the scan day is 1 December, 30 days before the plan items fall due. E-mail goes
+to Django's in-memory backend and tasks run in the process, so the timing includes the
+digests and their e-mail copies.
 
 The first run must finish within 30 s; the second must send nothing. The exit status says
 whether both held.
@@ -27,15 +33,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_reminders"
-TODAY = date(2026, 6, 15)
+TODAY = date(2026, 12, 1)  # 30 days before 31 December: the year's plan items are at a stage
 LIMIT_SECONDS = 30.0
 # Offsets (days until due) that are reminder stages under the default schedule.
 STAGE_OFFSETS = (30, 7, 1, 0, -7, -14, -21, -28)
 CERTIFICATES_PER_FILING = 5
 EQUIPMENT_PER_FILING = 3
-# Per accepted filing: its certificates, its equipment and one open change; per submitted
-# filing: one receipt.
-PER_ACCEPTED = CERTIFICATES_PER_FILING + EQUIPMENT_PER_FILING + 1
+LEDGER_ENTRIES_PER_INSTITUTION = 2
+# Per accepted filing: its certificates, its equipment and one open change; a verification, an
+# off-site notice, a plan item, a result in its response window and its rectification entries.
+# Per submitted filing: one receipt.
+PER_ACCEPTED = CERTIFICATES_PER_FILING + EQUIPMENT_PER_FILING + 1 + 4 + LEDGER_ENTRIES_PER_INSTITUTION
+NANGUAN, NONGAN = "220102", "220122"  # Nong'an county is supervised by Changchun city in this data
 
 
 def setup_environment(keep: bool) -> None:
@@ -99,7 +108,7 @@ def populate(deadlines: int) -> None:
         print("data already there (--keep): not adding more")
         return
     province = Region.objects.get(code="220000")
-    county = Region.objects.get(code="220102")
+    county = Region.objects.get(code=NANGUAN)
     accepted_count = deadlines * 4 // (PER_ACCEPTED * 4 + 4)
     submitted_count = deadlines - accepted_count * PER_ACCEPTED
     institutions = accepted_count + submitted_count
@@ -115,6 +124,18 @@ def populate(deadlines: int) -> None:
         ])
         staff = [User(username=f"authority{i}", password="!", email=f"authority{i}@bench.invalid",
                       organisation=authorities[i % 2], is_province_admin=(i == 1)) for i in range(5)]
+        local = Organisation.objects.bulk_create([
+            Organisation(name="长春市职业病防治院（市质控中心）", kind=OrgKind.QC_CENTER, province=province,
+                         region=county.parent),
+            Organisation(name="长春市卫生健康委员会", kind=OrgKind.HEALTH_COMMISSION, province=province,
+                         region=county.parent),
+            Organisation(name="长春市南关区卫生健康局", kind=OrgKind.HEALTH_COMMISSION, province=province,
+                         region=county),
+            Organisation(name="吉林省卫生健康综合监督保障中心", kind=OrgKind.SUPERVISION, province=province,
+                         region=province),
+        ])
+        staff += [User(username=f"local{i}", password="!", email=f"local{i}@bench.invalid", organisation=org)
+                  for i, org in enumerate(local)]
         orgs = Organisation.objects.bulk_create(
             [Organisation(name=f"基准机构{i:05d}", kind=OrgKind.INSTITUTION, province=province, region=county)
              for i in range(institutions)], batch_size=5000)
@@ -157,6 +178,68 @@ def populate(deadlines: int) -> None:
         FilingVersion.objects.bulk_create(
             [FilingVersion(filing=f, number=1, status=VersionStatus.SUBMITTED, name=f.institution.name,
                            receipt_due_on=due(i)) for i, f in enumerate(submitted)], batch_size=5000)
+
+    with step(f"{accepted_count} verifications, off-site notices, plan items, results and "
+              f"{accepted_count * LEDGER_ENTRIES_PER_INSTITUTION} rectification entries"):
+        populate_qc_and_inspections(province, county, accepted, versions, staff, local, due)
+
+
+def populate_qc_and_inspections(province, county, accepted, versions, staff, local, due) -> None:
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from inspections.choices import NotificationStatus, VerificationStatus
+    from inspections.models import OffSiteNotification, VerificationCase
+    from portal.regions.models import Region
+    from qc.choices import AssessmentKind, AssessmentStatus
+    from qc.ledger.choices import LedgerSource, LedgerStatus, Severity
+    from qc.ledger.models import LedgerEntry
+    from qc.models import Assessment, PlanItem, QCPlan, QCScheme
+
+    city_qc, _city_commission, _county_commission, supervision = local
+    provincial_qc = staff[0].organisation
+    inspectors = [u for u in staff if u.organisation_id == provincial_qc.pk][:2]
+    nongan = Region.objects.get(code=NONGAN)
+    Region.objects.filter(pk=nongan.pk).update(supervised_by_city=True)
+    now = timezone.now()
+    cases = VerificationCase.objects.bulk_create(
+        [VerificationCase(province=province, region=county, institution_id=f.institution_id, filing=f,
+                          filing_version=v, filed_on=due(i) - timedelta(days=91), due_on=due(i),
+                          status=VerificationStatus.SCHEDULED, scheduled_on=TODAY)
+         for i, (f, v) in enumerate(zip(accepted, versions, strict=True))], batch_size=5000)
+    VerificationCase.team.through.objects.bulk_create(
+        [VerificationCase.team.through(verificationcase_id=case.pk, user_id=user.pk)
+         for case in cases for user in inspectors], batch_size=5000)
+    OffSiteNotification.objects.bulk_create(
+        [OffSiteNotification(
+            province=province, institution_id=f.institution_id, filing=f, filing_version=v,
+            employer_name=f"用人单位{i:05d}", employer_credit_code="91220102MA0000000X", employer_address="工业园",
+            employer_region=(nongan if i % 2 else county), work_site="工业园", work_site_region=(nongan if i % 2 else county),
+            routed_region_id=(county.parent_id if i % 2 else county.pk), starts_on=due(i),
+            ends_on=max(due(i), TODAY) + timedelta(days=2), expected_workers=100, sample_handling="冷藏",
+            biosafety="屏蔽", contact_name="王磊", contact_phone="0431-1", status=NotificationStatus.SUBMITTED,
+            submitted_at=now)
+         for i, (f, v) in enumerate(zip(accepted, versions, strict=True))], batch_size=5000)
+    plan = QCPlan.objects.create(province=province, year=TODAY.year)
+    PlanItem.objects.bulk_create(
+        [PlanItem(plan=plan, institution_id=f.institution_id, planned_month=1 + i % 12,
+                  assessed_by=(city_qc if i % 2 else provincial_qc)) for i, f in enumerate(accepted)],
+        batch_size=5000)
+    scheme = QCScheme.objects.create(province=province, year=TODAY.year, name="基准考核方案",
+                                     institution_weight=Decimal(40), work_sample_weight=Decimal(60))
+    Assessment.objects.bulk_create(
+        [Assessment(province=province, institution_id=f.institution_id, filing=f, scheme=scheme, year=TODAY.year,
+                    assessed_on=TODAY - timedelta(days=40), kind=AssessmentKind.OFFICIAL,
+                    status=AssessmentStatus.SENT, response_due_on=due(i), assessing_body=city_qc if i % 2 else None)
+         for i, f in enumerate(accepted)], batch_size=5000)
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(province=province, region=county, institution_id=f.institution_id,
+                     source=LedgerSource.SUPERVISION, description=f"问题{k}：个案卡未按时报告", severity=Severity.MAJOR,
+                     requirement="限期整改", due_on=due(i + k),
+                     status=LedgerStatus.OPEN if k else LedgerStatus.ACCEPTED,
+                     opened_by_organisation=supervision if (i + k) % 2 else None)
+         for i, f in enumerate(accepted) for k in range(LEDGER_ENTRIES_PER_INSTITUTION)], batch_size=5000)
 
 
 def run_scan(label: str):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
+from django.urls import reverse
 
 from portal.notifications.selectors import StaffGroup
 
@@ -36,12 +37,27 @@ class ProvinceStaff:
 
 
 @dataclass(frozen=True, slots=True)
+class OrganisationStaff:
+    """The staff of one named organisation: the QC center a plan item names, the body that
+    opened a rectification entry."""
+
+    organisation_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ResponsibleAuthority:
     """The staff of the authority of ``kind`` that handles matters located in a region,
-    county delegation to the city (代管) honoured."""
+    county delegation to the city (代管) honoured.
+
+    ``honour_delegation=False`` names the authority of the region itself: for a region that
+    already is the result of routing (an off-site notice's ``routed_region``), so that a
+    delegation switched on or off after the routing does not move the reminder away from the
+    one authority that may act on it.
+    """
 
     region_id: int
     kind: str
+    honour_delegation: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +67,7 @@ class Users:
     user_ids: tuple[int, ...]
 
 
-Recipient = InstitutionStaff | ProvinceStaff | ResponsibleAuthority | Users
+Recipient = InstitutionStaff | OrganisationStaff | ProvinceStaff | ResponsibleAuthority | Users
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +109,16 @@ def sources() -> list[DeadlineSource]:
     from . import sources as _load  # noqa: F401  the modules register themselves on import
 
     return [_SOURCES[kind] for kind in sorted(_SOURCES)]
+
+
+def detail_url(name: str) -> Callable[[int], str]:
+    """``url(pk)`` for a detail URL pattern taking one integer, reversed once: a source
+    building tens of thousands of links would spend seconds in ``reverse()``."""
+    prefix, _sep, suffix = reverse(name, args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+_URL_SENTINEL = 987654321
 
 
 def kind_label(kind: str) -> str:

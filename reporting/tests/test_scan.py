@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from filing.choices import FilingStatus, VersionKind, VersionStatus
 from portal.accounts.choices import Role
@@ -17,28 +17,13 @@ from portal.notifications.models import Notification
 from portal.regions.models import Region
 from portal.workdays.services import add_working_days
 from reporting.models import Reminder, ReminderDigest, ReminderSchedule
-from reporting.reminders.registry import ResponsibleAuthority, Users
-from reporting.reminders.services import DIGEST_KIND, deadlines_scan, recipients_resolve
+from reporting.reminders.registry import OrganisationStaff, ResponsibleAuthority, Users
+from reporting.reminders.services import DIGEST_KIND, recipients_resolve
 from reporting.tasks import scan_deadlines
 
-from .conftest import TODAY
+from .conftest import TODAY, days, scan_concurrently
 
 pytestmark = pytest.mark.django_db
-
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
-
-
-@pytest.fixture
-def scan(django_capture_on_commit_callbacks):
-    """Run the scan as the worker would: e-mails go out after each commit."""
-
-    def run(today: date = TODAY):
-        with django_capture_on_commit_callbacks(execute=True):
-            return deadlines_scan(today=today)
-
-    return run
 
 
 def reminders():
@@ -120,6 +105,21 @@ def test_responsible_authority_and_named_users(make_user):
     assert recipients_resolve({local, named}) == {local: (county_commission.pk,), named: (inspector.pk,)}
     Region.objects.filter(pk=county.pk).update(supervised_by_city=True)
     assert recipients_resolve({local}) == {local: (city_commission.pk,)}
+    # An already routed region names its own authority, whatever the delegation says now.
+    routed = ResponsibleAuthority(county.pk, "health_commission", honour_delegation=False)
+    assert recipients_resolve({routed, local}) == {routed: (county_commission.pk,), local: (city_commission.pk,)}
+
+
+def test_organisation_staff_are_the_active_people_of_that_organisation(make_user):
+    qc = make_user(Role.QC_CENTER)
+    colleague = make_user(Role.QC_CENTER, organisation=qc.organisation)
+    make_user(Role.QC_CENTER, organisation=qc.organisation, is_active=False)
+    make_user(Role.QC_CENTER)  # another QC center
+    closed = make_user(Role.QC_CENTER, region_code="220100")
+    closed.organisation.is_active = False
+    closed.organisation.save()
+    one, gone = OrganisationStaff(qc.organisation_id), OrganisationStaff(closed.organisation_id)
+    assert recipients_resolve({one, gone}) == {one: (qc.pk, colleague.pk), gone: ()}
 
 
 # ---- Stages ---------------------------------------------------------------------------------
@@ -263,25 +263,7 @@ def test_two_scans_at_once_send_nothing_twice(make_user, filings, monkeypatch):
         filings.equipment(version, TODAY)
         filings.submitted(filings.institution(email="").organisation, receipt_due_on=days(1))
     expected_rows = 12 * 3 + 12 * 1
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(deadlines_scan(today=TODAY))
-        except Exception as exc:  # reported below, with the thread's traceback
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    for _round in range(2):
-        threads = [threading.Thread(target=run) for _i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    assert not errors, errors
+    results = scan_concurrently(TODAY)
     assert Reminder.objects.count() == expected_rows
     assert sum(r.reminders_sent for r in results) == expected_rows
     assert sum(r.digests_sent for r in results) == 13
@@ -319,3 +301,16 @@ def test_the_command_runs_the_scan(filings):
     out = StringIO()
     call_command("scan_deadlines", "--date", TODAY.isoformat(), stdout=out)
     assert "1 reminders sent in 1 digests" in out.getvalue()
+
+
+def test_the_provincial_report_stays_overdue_until_submitted(scan, role_users, make_user):
+    from reporting.annual.models import ProvincialReport
+
+    liaoning = make_user(Role.COMMISSION_PROVINCE, province_code="210000")
+    jilin = role_users[Role.COMMISSION_PROVINCE]
+    ProvincialReport.objects.create(province_id=jilin.organisation.province_id, year=2026, status="submitted",
+                                    submitted_at=timezone.now())
+    scan(today=date(2027, 1, 17))  # a week past 10 January 2027
+    told = set(Reminder.objects.values_list("recipient_id", "due_date", "stage"))
+    assert (liaoning.pk, date(2027, 1, 10), "overdue-7") in told
+    assert not {r for r in told if r[0] in (jilin.pk, role_users[Role.PROVINCE_ADMIN].pk)}
