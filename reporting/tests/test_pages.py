@@ -97,3 +97,22 @@ def test_a_platform_administrator_picks_the_province(admin_client):
                                                                           "overdue_every_days": "7"})
     assert response["Location"] == reverse(SCHEDULE) + "?province=220000"
     assert ReminderSchedule.objects.get().province == Region.objects.get(code="220000")
+
+
+@pytest.mark.parametrize(("role", "shown", "hidden"), [
+    (Role.COMMISSION_PROVINCE, ["hub-publications", "hub-annual", "/reporting/publications/new/"], ["/reports/national/"]),
+    (Role.NATIONAL, ["hub-publications", "hub-annual", "/reports/national/"], ["/reporting/publications/new/"]),
+    (Role.COMMISSION_CITY, ["hub-publications", "hub-reminders"], ["hub-annual", "/reporting/publications/new/"]),
+])
+def test_the_reporting_hub_links_what_each_authority_may_open(client, make_user, role, shown, hidden):
+    client.force_login(make_user(role))
+    page = client.get(reverse("reporting:index")).content.decode()
+    for text in shown:
+        assert text in page
+    for text in hidden:
+        assert text not in page
+
+
+def test_the_reporting_hub_is_for_authorities(client, make_user):
+    client.force_login(make_user(Role.INSTITUTION))
+    assert client.get(reverse("reporting:index")).status_code == 403
