@@ -1,12 +1,14 @@
 """Speed of the public directory: the page and the public API under 20 concurrent clients.
 
     .venv/bin/python benchmarks/public_directory.py [--fresh | --rebuild] [--requests 3000] [--workers 3]
+                                                    [--threads 4] [--no-cache]
 
 1. Builds (once; --rebuild to build the rows again, --fresh to drop and create the database,
    whose name must then start with "portal_bench") a PostgreSQL database, DATABASE_URL or
    postgres://postgres@127.0.0.1:5432/portal_bench, with 5,000 accepted institutions
    averaging 30 items, plus drafts and cancelled filings that must stay out of sight.
-2. Starts gunicorn on 127.0.0.1 with production settings (DEBUG=0) and the baseline
+2. Starts gunicorn on 127.0.0.1 with production settings (DEBUG=0, Redis from REDIS_URL or
+   redis://127.0.0.1:6379/0, so the public cache is on unless --no-cache) and the baseline
    endpoint, which exists only under PORTAL_BENCHMARK_BASELINE=1 (benchmarks/settings.py).
 3. Sends a fixed number of requests from 20 concurrent clients to /directory/, to
    /api/v1/public/institutions/ and to the baseline, which builds the same JSON in one
@@ -39,6 +41,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 INSTITUTIONS = 5000
 AVERAGE_ITEMS = 30
 HIDDEN = {"draft": 300, "cancelled": 200}  # filings that must never show
@@ -47,9 +50,12 @@ CLIENTS = 20
 PAGE_SIZE = 20
 
 
-def _environment(database_url: str, static_root: str) -> dict[str, str]:
+def _environment(database_url: str, static_root: str, redis_url: str, cache: bool) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
+        # Production runs with Redis, which holds the public directory's cached responses
+        # (filing.public_cache); --no-cache measures every request computed from the database.
+        "REDIS_URL": redis_url, "PUBLIC_CACHE_SECONDS": "600" if cache else "0",
         "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "STATIC_ROOT": static_root,
         # Connections live through the run (production: 60 s), so the CPU meter sees every backend.
@@ -106,6 +112,7 @@ def build_data(rebuild: bool) -> None:
     catalogue_load_builtin()
     if not rebuild and public_filings().count() == INSTITUTIONS:
         print(f"database ready: {INSTITUTIONS} public institutions (use --rebuild to build again)")
+        _drop_cached_responses()
         return
     started = time.perf_counter()
     with transaction.atomic():
@@ -117,9 +124,18 @@ def build_data(rebuild: bool) -> None:
         _bulk_filings()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    _drop_cached_responses()
     items = _count("filing_fileditem")
     print(f"built {INSTITUTIONS} public institutions, {sum(HIDDEN.values())} hidden filings and {items} "
           f"filed items in {time.perf_counter() - started:.0f} s")
+
+
+def _drop_cached_responses() -> None:
+    """bulk_create saves nothing one by one, so nothing told the public cache; and every run
+    starts cold (the warm-up below fills it)."""
+    from filing import public_cache
+
+    public_cache.bump()
 
 
 def _count(table: str) -> int:
@@ -206,20 +222,25 @@ def _bulk_filings() -> None:
 
 
 def print_query_counts() -> None:
-    """Queries per request at page sizes 10 and 100, on this PostgreSQL database (in-process)."""
+    """Queries per request at page sizes 10 and 100, on this PostgreSQL database (in-process):
+    computed (a cache miss), then the same request again (a hit when the cache is on)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from filing import public_cache
+
+    public_cache.bump()
     client = Client()
     for path in ("/directory/", "/api/v1/public/institutions/"):
         counts = []
-        for size in (10, 100):
+        for size in (10, 100, 10):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(path, {"page_size": size}, HTTP_HOST="127.0.0.1")
             assert response.status_code == 200, (path, response.status_code)
             counts.append(len(queries))
-        print(f"queries per request  {path:<32} page_size 10: {counts[0]}   page_size 100: {counts[1]}")
+        print(f"queries per request  {path:<32} page_size 10: {counts[0]}   page_size 100: {counts[1]}"
+              f"   again: {counts[2]}")
 
 
 # ---- 2. gunicorn ---------------------------------------------------------------------------
@@ -298,12 +319,14 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     cpu: float = 0.0
+    client_cpu: float = 0.0  # the load generator's own CPU: it shares the machine
 
     def add(self, other: Result) -> None:
         self.latencies += other.latencies
         self.errors += other.errors
         self.seconds += other.seconds
         self.cpu += other.cpu
+        self.client_cpu += other.client_cpu
 
     @property
     def cpu_per_request(self) -> float:
@@ -323,6 +346,7 @@ def run_load(name: str, port: int, paths: list[str], clients: int = CLIENTS, met
     """``clients`` threads take the next path until none is left; each request is timed alone."""
     result = Result(name)
     cpu_before = meter.read() if meter else 0.0
+    client_before = time.process_time()
     lock = threading.Lock()
     queue = iter(paths)
 
@@ -351,6 +375,7 @@ def run_load(name: str, port: int, paths: list[str], clients: int = CLIENTS, met
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
+    result.client_cpu = time.process_time() - client_before
     result.cpu = meter.read() - cpu_before if meter else 0.0
     return result
 
@@ -373,7 +398,8 @@ def check_same_json(port: int) -> None:
 def report(result: Result) -> None:
     print(f"{result.name:<34} {len(result.latencies):>6} ok {result.errors:>3} errors   "
           f"p50 {result.percentile(50):6.1f} ms   p95 {result.percentile(95):6.1f} ms   "
-          f"{result.throughput:6.1f} req/s   server CPU {result.cpu_per_request:5.1f} ms/req")
+          f"{result.throughput:6.1f} req/s   server CPU {result.cpu_per_request:5.1f} ms/req   "
+          f"client CPU {result.client_cpu / max(1, len(result.latencies)) * 1000:4.1f} ms/req")
 
 
 def main() -> None:
@@ -383,12 +409,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating API/baseline rounds (default 3)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker; above 1 uses gthread")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker, as docker/web.sh (default 4, gthread); 1 for sync workers")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="PUBLIC_CACHE_SECONDS=0: every response computed from the database")
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     static_root = tempfile.mkdtemp(prefix="portal-bench-static-")
-    env = _environment(database_url, static_root)
+    env = _environment(database_url, static_root, redis_url, cache=not args.no_cache)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     ensure_database(database_url, fresh=args.fresh)
@@ -408,7 +438,8 @@ def main() -> None:
         run_load("warm-up", port, warm)
         kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
         print(f"\n{CLIENTS} concurrent clients, gunicorn {args.workers} {kind} workers, {os.cpu_count()} CPUs, "
-              f"page size {PAGE_SIZE}, random pages of {INSTITUTIONS // PAGE_SIZE}")
+              f"page size {PAGE_SIZE}, random pages of {INSTITUTIONS // PAGE_SIZE}, public cache "
+              f"{'off' if args.no_cache else 'on'}")
         per_round = args.requests // args.rounds
         api, baseline = Result("GET /api/v1/public/institutions/"), Result("baseline (one SQL statement)")
         for number in range(args.rounds):

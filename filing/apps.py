@@ -7,7 +7,7 @@ class FilingConfig(AppConfig):
     verbose_name = _("备案")
 
     def ready(self):
-        from . import permissions  # noqa: F401  registers filing capabilities
+        from . import events, permissions  # noqa: F401  registers filing capabilities and the public-cache listeners
 
     def seed_demo(self, ctx):
         """Called by portal.core.demo: a few hundred institutions in every filing state."""

@@ -7,6 +7,14 @@ Two shortcuts keep it fast: every document and licence copy points at one shared
 stored PDF instead of hundreds of uploads, and receipts are not rendered at
 acceptance (they are rendered on download, or by a worker when one runs).
 
+The public filings are spread over the years since filing replaced approval (2019): the
+services accept on the day they run, so the demo then dates each acceptance back (filing date,
+number, submission and decision times, the date examinations started), one audited step per
+filing. It does so *after* acceptance on purpose: the verification case that inspections opens
+on filing_accepted keeps today's date and is due in three months, so old filings do not become
+hundreds of overdue verifications (a real province would have verified them long ago; the
+inspections demo makes its few overdue cases itself).
+
 Deterministic (one seeded generator per institution) and safe to run twice: an
 institution whose credit code already exists is left as it is.
 """
@@ -24,14 +32,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from portal.accounts.choices import OrgKind
 from portal.accounts.models import Organisation
 from portal.accounts.services import organisation_create
+from portal.audit.services import audit
 from portal.core.demo import DEMO_PASSWORD
 from portal.core.models import StoredFile
 from portal.regions.models import Region, RegionLevel
+from portal.workdays.models import CalendarYear
+from portal.workdays.services import add_working_days
 
 from .catalogue.choices import EditionKind, ExamType
 from .catalogue.models import Disease, ExamItem
@@ -47,6 +59,7 @@ from .choices import (
 )
 from .models import AccountApplication, Filing, FilingVersion, QualityDocument
 from .services import (
+    RECEIPT_WORKING_DAYS,
     application_submit,
     change_start,
     filed_item_set_status,
@@ -65,6 +78,10 @@ from .services import (
 
 DEMO_SIZE = 300
 SEED = 2026
+# Filing (备案) replaced approval of examination institutions in 2019; the demo's filings date from then on.
+FIRST_ACCEPTANCE = date(2019, 9, 1)
+RECENT_DAYS = 90  # the share of filings accepted in the last three months (verification still pending)
+RECENT_SHARE = 0.2
 
 # What happens to each demo filing, with its weight.
 OUTCOMES = [
@@ -195,6 +212,7 @@ class Plan:
     second_kind: bool = False
     item_status: str | None = None
     items: list[dict] | None = None  # chosen at random from the catalogue unless given
+    accepted_on: date | None = None  # when the initial filing was accepted; None: the day the demo runs
 
 
 def _person(rng: random.Random) -> str:
@@ -231,12 +249,59 @@ def plan_institution(index: int, regions: list[Region]) -> Plan:
     outcomes, weights = zip(*OUTCOMES, strict=True)
     outcome = rng.choices(outcomes, weights=weights)[0]
     return Plan(
+        accepted_on=acceptance_date(index, outcome),
         index=index, name=name, credit_code=code, region=region, kind=kind, outcome=outcome,
         off_site=kind == InstitutionKind.EXAMINATION and rng.random() < 0.35, rng=rng,
         second_kind=kind == InstitutionKind.EXAMINATION and rng.random() < 0.08,
         item_status=(rng.choice([ItemStatus.SUSPENDED, ItemStatus.NOT_CAPABLE])
                      if outcome in PUBLIC_OUTCOMES and rng.random() < 0.18 else None),
     )
+
+
+def acceptance_date(index: int, outcome: str, *, today: date | None = None) -> date | None:
+    """When a demo filing was accepted: a fifth in the last three months, the others spread evenly
+    back to 2019. Drawn from a generator of its own, so that the rest of the plan stays as it was.
+    A filing later changed was accepted at least a month before its change (dated last week)."""
+    if outcome not in PUBLIC_OUTCOMES and outcome != "cancelled":
+        return None
+    today = today or timezone.localdate()
+    rng = random.Random(SEED * 7 + index)
+    earliest = 30 if outcome in ("changed", "change_pending") else 0
+    span = max(RECENT_DAYS, (today - FIRST_ACCEPTANCE).days)
+    days = rng.randint(earliest, RECENT_DAYS) if rng.random() < RECENT_SHARE else rng.randint(RECENT_DAYS, span)
+    return today - timedelta(days=days)
+
+
+def date_back_acceptance(filing: Filing, accepted_on: date, *, actor) -> None:
+    """Move a filing accepted today to ``accepted_on``: its filing date, its number (the year is in
+    it), and the initial version's submission, decision, receipt due date and start of
+    examinations, all by the same number of days, so the late-filing flag stays true to them.
+    The services accept only on the day they run; this demo step is audited like the rest."""
+    filing = Filing.objects.select_for_update().select_related("province").get(pk=filing.pk)
+    today = timezone.localdate()
+    shift = accepted_on - (filing.filed_on or today)
+    if not shift:
+        return
+    old = {"filed_on": filing.filed_on, "filing_number": filing.filing_number}
+    number = filing.filing_number
+    if accepted_on.year != (filing.filed_on or today).year:
+        prefix = f"{filing.province.code}-{accepted_on.year}-"
+        last = Filing.objects.filter(filing_number__startswith=prefix).aggregate(m=Max("filing_number"))["m"]
+        number = f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
+    Filing.objects.filter(pk=filing.pk).update(filed_on=accepted_on, filing_number=number)
+    initial = filing.versions.order_by("number").first()
+    submitted = initial.submitted_at + shift if initial.submitted_at else None
+    due = initial.receipt_due_on + shift if initial.receipt_due_on else None
+    if submitted and CalendarYear.objects.filter(year=timezone.localdate(submitted).year).exists():
+        due = add_working_days(timezone.localdate(submitted), RECEIPT_WORKING_DAYS)
+    FilingVersion.objects.filter(pk=initial.pk).update(
+        submitted_at=submitted, decided_at=initial.decided_at + shift if initial.decided_at else None,
+        exams_started_on=initial.exams_started_on + shift if initial.exams_started_on else None,
+        receipt_due_on=due,
+    )
+    filing.refresh_from_db()
+    audit(actor=actor, obj=filing, action="filing.demo.dated_back", old=old,
+          new={"filed_on": accepted_on, "filing_number": number})
 
 
 def demo_file(province: Region) -> StoredFile:
@@ -376,6 +441,8 @@ def build_filing(org: Organisation, kind: str, plan: Plan, catalogue: DemoCatalo
         return filing
     final = outcome in ("accepted", "cancelled", "change_pending")
     version_accept(version_id=version.pk, actor=decider, queue_receipt=queue_receipt and final)
+    if plan.accepted_on is not None:
+        date_back_acceptance(filing, plan.accepted_on, actor=decider)
     filing.refresh_from_db()
     if plan.item_status:
         item = version.items.select_related("exam_item", "disease").order_by("pk").first()
@@ -475,7 +542,8 @@ def _own_institution(ctx, catalogue: DemoCatalogue, shared: StoredFile, decider)
     # The core demo's credit code has a wrong check character; the filing carries the corrected one.
     code = with_check_character(org.credit_code) if org.credit_code else credit_code("12", "220104", "41234567")
     plan = Plan(index=-1, name=org.name, credit_code=code, region=org.region, kind=InstitutionKind.EXAMINATION,
-                outcome="changed", off_site=True, rng=rng, item_status=ItemStatus.SUSPENDED)
+                outcome="changed", off_site=True, rng=rng, item_status=ItemStatus.SUSPENDED,
+                accepted_on=timezone.localdate() - timedelta(days=2 * 365))
     build_filing(org, InstitutionKind.EXAMINATION, plan, catalogue, shared, actor=user, decider=decider,
                  queue_receipt=True)
     draft = Plan(**{**plan.__dict__, "outcome": "draft", "item_status": None})

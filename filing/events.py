@@ -10,3 +10,10 @@ from django.dispatch import Signal
 filing_accepted = Signal()
 # kwargs: filing_id, actor
 filing_cancelled = Signal()
+
+# The public directory's cache drops its responses on these events and on saves of the rows the
+# directory reads. Connected here, beside the events, because every process that writes filings
+# imports this module (the services send from it; inspections subscribes in its ready()).
+from .public_cache import listen  # noqa: E402
+
+listen(filing_accepted, filing_cancelled)

@@ -1,4 +1,7 @@
-"""The public directory pages (/directory/): no sign-in, read-only, same selector as the API."""
+"""The public directory pages (/directory/): no sign-in, read-only, same selector as the API.
+
+The list and detail pages are served from filing.public_cache while the directory is unchanged.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from django.views.decorators.http import require_safe
 from portal.core.exports import FORMATS, export_response
 from portal.regions.models import Region
 
+from . import public_cache
 from .choices import InstitutionKind, ItemStatus
 from .exporters import DirectoryExporter
 from .public_selectors import (
@@ -73,6 +77,7 @@ def _badges(entry: dict) -> str:
 
 
 @require_safe
+@public_cache.cached_page
 def directory_list(request):
     values = {key: request.GET.get(key, "") for key in ("q", "region", "kind", "category", "item", "off_site")}
     context = {
@@ -115,6 +120,7 @@ def directory_list(request):
 
 
 @require_safe
+@public_cache.cached_page
 def directory_detail(request, filing_number: str):
     entry = directory_entry(filing_number)
     if entry is None:

@@ -204,6 +204,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whole public directory responses (filing.public_cache): dropped on every change, this is only
+# their longest life. Only with Redis: a per-process cache would miss another process's change.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -256,6 +259,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgKindEnum": "portal.accounts.choices.OrgKind",
         "RoleEnum": "portal.accounts.choices.Role",
+        "InstitutionKindEnum": "filing.choices.InstitutionKind",
+        "PublicationKindEnum": "reporting.publications.choices.PublicationKind",
     },
 }
 

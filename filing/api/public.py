@@ -2,25 +2,27 @@
 
 The contract (keys, value sets, ordering) is fixed by filing.public_selectors and tested key
 by key. The hot path builds plain dicts from two queries and writes them with orjson; the
-serializers below only document the shape in the OpenAPI schema.
+serializers below only document the shape in the OpenAPI schema. Responses are served from
+filing.public_cache while the directory is unchanged (with an ETag, for conditional GETs).
 """
 
 from __future__ import annotations
 
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
-from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from portal.accounts.permissions import PublicReadOnly
 
+from .. import public_cache
 from ..choices import InstitutionKind, ItemStatus
 from ..public_selectors import (
     DEFAULT_PAGE_SIZE,
@@ -44,6 +46,11 @@ class ORJSONRenderer(BaseRenderer):
         if data is None:
             return b""
         return orjson.dumps(data, default=str)
+
+
+def _json(data) -> HttpResponse:
+    """The body as ORJSONRenderer writes it, rendered here so that public_cache can keep it."""
+    return HttpResponse(orjson.dumps(data, default=str), content_type="application/json")
 
 
 def _page_link(request, number: int) -> str:
@@ -134,6 +141,7 @@ class PublicInstitutionList(PublicApiView):
 
     @extend_schema(operation_id="public_institutions_list", parameters=FILTER_PARAMETERS,
                    responses=PublicInstitutionPageDoc)
+    @public_cache.cached_api
     def get(self, request):
         query = directory_query_from(request)
         number = int(request.query_params.get("page") or 1)
@@ -143,7 +151,7 @@ class PublicInstitutionList(PublicApiView):
         except PageOutOfRange as exc:
             raise NotFound(_("第 %(page)s 页不存在，共 %(pages)s 页。") % {
                 "page": number, "pages": max(1, -(-exc.count // size))}) from exc
-        return Response({
+        return _json({
             "count": page.count,
             "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
             "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
@@ -155,8 +163,9 @@ class PublicInstitutionDetail(PublicApiView):
     """One filed institution by its filing number; 404 unless accepted and not cancelled."""
 
     @extend_schema(operation_id="public_institutions_retrieve", responses=PublicInstitutionDoc)
+    @public_cache.cached_api
     def get(self, request, filing_number: str):
         entry = directory_entry(filing_number)
         if entry is None:
             raise NotFound(_("没有该备案编号的已备案机构。"))
-        return Response(entry)
+        return _json(entry)

@@ -6,6 +6,8 @@ import re
 from datetime import date
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -274,7 +276,8 @@ def test_page_size_is_capped_at_100(api, twelve):
 
 @pytest.mark.parametrize("params", [{}, {"region": "220100", "category": "dust", "kind": "examination"},
                                     {"item": "GBZ188-2014:5.1", "off_site": "false", "q": "医院"}])
-def test_list_queries_do_not_grow_with_page_size(api, twelve, params, django_assert_max_num_queries):
+def test_list_queries_do_not_grow_with_page_size(api, twelve, params, django_assert_max_num_queries,
+                                                  django_assert_num_queries):
     counts = []
     for size in (10, 100):
         with CaptureQueriesContext(connection) as queries:
@@ -282,14 +285,21 @@ def test_list_queries_do_not_grow_with_page_size(api, twelve, params, django_ass
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # Two queries for the page, plus one lookup per filter code (region, category, item).
+    # Computed: two queries for the page, plus one lookup per filter code (region, category, item).
+    cache.clear()
     with django_assert_max_num_queries(2 + sum(k in params for k in ("region", "category", "item"))):
+        api.get(LIST, {**params, "page_size": 100})
+    # Served again from filing.public_cache while nothing changed (none when it is off).
+    with django_assert_num_queries(0 if settings.PUBLIC_CACHE_SECONDS else counts[1]):
         api.get(LIST, {**params, "page_size": 100})
 
 
 def test_detail_takes_two_queries(api, twelve, django_assert_num_queries):
+    path = reverse("public-institution-detail", args=[twelve[0].filing_number])
     with django_assert_num_queries(2):
-        api.get(reverse("public-institution-detail", args=[twelve[0].filing_number]))
+        api.get(path)
+    with django_assert_num_queries(0 if settings.PUBLIC_CACHE_SECONDS else 2):
+        api.get(path)
 
 
 def test_the_schema_documents_the_public_api(api, decider):

@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -126,13 +128,20 @@ def test_page_queries_do_not_grow_with_page_size(client, twelve, params, django_
     # The page, the region and category choices, the item choices once a category or item is
     # chosen, and one lookup per filter code.
     lookups = sum(k in params for k in ("region", "category", "item"))
+    cache.clear()
     with django_assert_max_num_queries(4 + lookups + ("category" in params or "item" in params)):
+        client.get(reverse("directory:list"), {**params, "page_size": 100})
+    # Served again from filing.public_cache while nothing changed (none when it is off).
+    with django_assert_max_num_queries(0 if settings.PUBLIC_CACHE_SECONDS else counts[1]):
         client.get(reverse("directory:list"), {**params, "page_size": 100})
 
 
 def test_detail_page_queries(client, twelve, django_assert_max_num_queries):
+    path = reverse("directory:detail", args=[twelve[0].filing_number])
     with django_assert_max_num_queries(3):  # the entry (two), and the region's full name
-        client.get(reverse("directory:detail", args=[twelve[0].filing_number]))
+        client.get(path)
+    with django_assert_max_num_queries(0 if settings.PUBLIC_CACHE_SECONDS else 3):
+        client.get(path)
 
 
 # ---- Downloads ----------------------------------------------------------------------

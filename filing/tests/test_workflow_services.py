@@ -316,7 +316,8 @@ def test_accepting_twice_assigns_one_number(institution_user, qc_user, django_ca
     version = submitted_version(institution_user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.version_accept(version_id=version.pk, actor=qc_user)
-    assert len(callbacks) == 1, "the receipt is rendered after commit"
+    ours = [c for c in callbacks if getattr(c, "__module__", "") == "filing.services"]
+    assert len(ours) == 1, "the receipt is rendered after commit"
     number = Filing.objects.get(pk=version.filing_id).filing_number
     assert number.startswith(f"220000-{timezone.localdate().year}-")
     with pytest.raises(services.TransitionError):
