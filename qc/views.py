@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from filing.catalogue.choices import ExamCategoryCode
+from filing.choices import ItemStatus
+from filing.models import FiledItem
 from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability, require_capability
 
@@ -532,7 +534,23 @@ def _workflow_context(assessment, result, *, may_score: bool, user) -> dict:
         "filed_choices": [(c, ExamCategoryCode(c).label) for c in assessment.filed_categories
                           if c in ExamCategoryCode.values],
         "failed_categories": {f["category"] for f in assessment.failed_key_items if f.get("category")},
+        "suspendable_items": _suspendable_items(assessment) if final and may_act and assessment.failed_key_items
+        else [],
     }
+
+
+def _suspendable_items(assessment: Assessment) -> list[tuple[str, list[dict]]]:
+    """The institution's filed and capable items by category, to suspend single items (one query)."""
+    rows = (FiledItem.objects.filter(version_id=assessment.filing.current_version_id,
+                                     exam_item__category__code__in=assessment.filed_categories)
+            .exclude(status=ItemStatus.NOT_CAPABLE)
+            .order_by("exam_item__category__code", "exam_item__code")
+            .values("exam_item__code", "exam_item__name", "exam_item__category__code", "status"))
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["exam_item__category__code"], []).append(row)
+    return [(ExamCategoryCode(code).label if code in ExamCategoryCode.values else code, items)
+            for code, items in grouped.items()]
 
 
 def _add_self_lines(blocks, self_lines: dict) -> None:

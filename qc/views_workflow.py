@@ -103,7 +103,8 @@ def assessment_suspend(request, pk):
     assessment = _qc_assessment(request, pk)
     return _run(request, assessment, lambda: services.assessment_suspend_categories(
         assessment_id=assessment.pk, categories=request.POST.getlist("categories"),
-        reason=request.POST.get("reason", ""), actor=request.user), _("所选类别的备案项目已暂停。"))
+        items=request.POST.getlist("items"),
+        reason=request.POST.get("reason", ""), actor=request.user), _("所选备案项目已暂停。"))
 
 
 def _lines(values) -> list[tuple[int, int]]:

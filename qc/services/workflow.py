@@ -281,9 +281,10 @@ def _category_item_codes(filing_id: int, version_id: int, category: str) -> list
 
 @transaction.atomic
 def assessment_suspend_categories(*, assessment_id: int, categories: Iterable[str], reason: str,
-                                  actor) -> list[Suspension]:
-    """Suspend every item of the chosen filed categories because of this final assessment's failed key
-    items. The items show as suspended in the directory until a passing re-assessment is final."""
+                                  actor, items: Iterable[str] = ()) -> list[Suspension]:
+    """Suspend filed items because of this final assessment's failed key items: every item of a chosen
+    category, or only the chosen ``items`` (item codes) of their categories. The items show as
+    suspended in the directory until a passing re-assessment is final."""
     assessment = _lock(assessment_id)
     assert_qc_actor(assessment, actor)
     if assessment.kind != AssessmentKind.OFFICIAL or assessment.status != AssessmentStatus.FINAL:
@@ -292,8 +293,21 @@ def assessment_suspend_categories(*, assessment_id: int, categories: Iterable[st
         raise TransitionError(_("本次考核没有不合格的关键项，不能暂停项目。"), code="no_failed_key_items")
     categories = list(dict.fromkeys(categories))
     errors: dict[str, list[str]] = {}
+    items = list(dict.fromkeys(items or ()))
+    chosen_by_category: dict[str, list[str]] = {}
+    if items:
+        filed = dict(FiledItem.objects.filter(version_id=assessment.filing.current_version_id)
+                     .exclude(status=ItemStatus.NOT_CAPABLE)
+                     .values_list("exam_item__code", "exam_item__category__code"))
+        unknown = [code for code in items if code not in filed]
+        if unknown:
+            errors["items"] = [_("只能暂停本机构已备案且具备能力的项目：%(codes)s") % {"codes": "、".join(unknown)}]
+        for code in items:
+            if code in filed:
+                chosen_by_category.setdefault(filed[code], []).append(code)
+        categories = list(dict.fromkeys([*categories, *chosen_by_category]))
     if not categories:
-        errors["categories"] = [_("请选择要暂停的检查类别。")]
+        errors.setdefault("categories", [_("请选择要暂停的检查类别或项目。")])
     for category in categories:
         if category not in assessment.filed_categories:
             errors["categories"] = [_("只能暂停本次考核所涉及的备案类别。")]
@@ -307,7 +321,8 @@ def assessment_suspend_categories(*, assessment_id: int, categories: Iterable[st
     now = timezone.now()
     made = []
     for category in categories:
-        codes = _category_item_codes(filing.pk, filing.current_version_id, category)
+        codes = (sorted(chosen_by_category[category]) if category in chosen_by_category
+                 else _category_item_codes(filing.pk, filing.current_version_id, category))
         for code in codes:
             filed_item_set_status(filing_id=filing.pk, item_code=code, status=ItemStatus.SUSPENDED,
                                   reason=reason.strip(), actor=actor)

@@ -161,6 +161,41 @@ def test_failed_key_item_opens_ledger_entry_suspends_and_a_passing_reassessment_
     assert selectors.key_items_passed(institution=assessment.institution) is True
 
 
+def test_single_items_can_be_suspended_instead_of_a_whole_category(make_assessment, qc_user):
+    from filing.catalogue.models import ExamItem
+
+    assessment = make_assessment(("dust", "chemical"))
+    version = assessment.filing.current_version
+    first = FiledItem.objects.get(version=version, exam_item__category__code="dust")
+    sibling = ExamItem.objects.create(edition=first.exam_item.edition, category=first.exam_item.category,
+                                      clause="99.2", code="GBZ188-2014:99.2", name="第二个粉尘类项目", order=99)
+    second = FiledItem.objects.create(version=version, exam_item=sibling)
+    fail_key_item(assessment, qc_user)
+    sent(assessment, qc_user, today=TODAY - timedelta(days=40))
+    services.assessment_finalise(assessment_id=assessment.pk, actor=qc_user)
+
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_suspend_categories(assessment_id=assessment.pk, categories=[], items=["GBZ188-2014:99.9"],
+                                               reason="关键项不合格", actor=qc_user)
+    assert "GBZ188-2014:99.9" in str(refused.value.message_dict["items"])
+    assert not Suspension.objects.exists()
+
+    client = Client()
+    client.force_login(qc_user)
+    detail = reverse("qc:assessment-detail", args=[assessment.pk])
+    page = client.get(detail).content.decode()
+    assert 'data-testid="suspend-items"' in page and second.exam_item.code in page
+    client.post(reverse("qc:assessment-suspend", args=[assessment.pk]),
+                {"items": [second.exam_item.code], "reason": "噪声听力检查不合格",
+                 "status_seen": "final"})
+    statuses = dict(FiledItem.objects.filter(version=version).values_list("exam_item__code", "status"))
+    assert statuses[second.exam_item.code] == ItemStatus.SUSPENDED
+    assert statuses[first.exam_item.code] == ItemStatus.ACTIVE
+    assert set(statuses.values()) == {ItemStatus.SUSPENDED, ItemStatus.ACTIVE}
+    suspension = Suspension.objects.get()
+    assert (suspension.category, suspension.item_codes) == ("dust", [second.exam_item.code])
+
+
 def test_ticked_findings_go_on_the_ledger_once(make_assessment, qc_user):
     from qc.ledger.models import LedgerEntry
 

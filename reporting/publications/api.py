@@ -106,7 +106,7 @@ class ProvinceDoc(serializers.Serializer):
 class PublicationDoc(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField(help_text="Document number, e.g. 吉卫职健质控公示〔2026〕3号")
-    kind = serializers.ChoiceField(choices=PublicationKind.values)
+    kind = serializers.ChoiceField(choices=PublicationKind.choices)
     kind_label = serializers.CharField()
     title = serializers.CharField()
     province = ProvinceDoc()
