@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -82,63 +83,53 @@ def worker_database_url(test_db_name: str) -> str:
     return url._replace(path=f"/{test_db_name}").geturl()
 
 
-@pytest.fixture
-def worker(queue, tmp_path):
+@contextmanager
+def celery_process(arguments: list[str], log_path: Path):
+    """Run `celery -A portal <arguments>` against this run's test database and broker, its output in
+    ``log_path`` (the process carries it as ``log_path``); stopped with a warm shutdown at the end."""
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(connection.settings_dict["NAME"]),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # files the process writes are read back by the test
     }
-    log_path = tmp_path / "worker.log"
-    log = log_path.open("w")
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal", *arguments],
+                                   cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.fixture
+def celery_media(settings, tmp_path):
+    """Files written by the worker go to this test's own folder, where the test reads them back."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def worker(queue, tmp_path, celery_media):
     # solo pool: one process, so SIGTERM is a warm shutdown of exactly the process started here.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--queues", queue,
-         "--hostname", f"{queue}@%h", "--loglevel", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    process.log_path = log_path
-    try:
+    with celery_process(["worker", "--pool", "solo", "--queues", queue, "--hostname", f"{queue}@%h",
+                         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                        tmp_path / "worker.log") as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
 
 
 @pytest.fixture
-def beat(queue, tmp_path):
+def beat(queue, tmp_path, celery_media):
     """`celery -A portal beat` with the database scheduler, reading the test database's entries."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(connection.settings_dict["NAME"]),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    log_path = tmp_path / "beat.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO",
-         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--max-interval", "1",
-         "--schedule", str(tmp_path / "beat-schedule")],
-        cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    process.log_path = log_path
-    try:
+    with celery_process(["beat", "--loglevel", "INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+                         "--max-interval", "1", "--schedule", str(tmp_path / "beat-schedule")],
+                        tmp_path / "beat.log") as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()

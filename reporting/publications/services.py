@@ -305,30 +305,17 @@ PUBLISH_EVERY_MINUTES = 5
 
 
 def beat_schedule_install() -> str:
-    """Create or repair the every-five-minutes entry the database scheduler reads.
+    """Create or repair the every-five-minutes entry the database scheduler reads."""
+    from django_celery_beat.models import IntervalSchedule
 
-    Idempotent; an entry an administrator disabled in the admin stays disabled.
-    """
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from portal.core.beat import periodic_task_install
 
     interval, _created = IntervalSchedule.objects.get_or_create(every=PUBLISH_EVERY_MINUTES,
                                                                 period=IntervalSchedule.MINUTES)
-    wanted = {"task": PUBLISH_TASK, "interval": interval, "crontab": None, "solar": None, "clocked": None,
-              "one_off": False, "args": "[]", "kwargs": "{}",
-              "description": "Publish the scheduled publications whose time has come (reporting.publications)."}
-    entry = PeriodicTask.objects.filter(name=PUBLISH_ENTRY_NAME).first()
-    if entry is None:
-        entry = PeriodicTask.objects.create(name=PUBLISH_ENTRY_NAME, **wanted)
-        state = "created"
-    elif any(getattr(entry, field) != value for field, value in wanted.items()):
-        for field, value in wanted.items():
-            setattr(entry, field, value)
-        entry.save()
-        state = "updated"
-    else:
-        state = "unchanged"
-    enabled = "" if entry.enabled else ", disabled by an administrator"
-    return f"publications: scheduled publishing every {PUBLISH_EVERY_MINUTES} minutes ({state}{enabled})"
+    state = periodic_task_install(
+        name=PUBLISH_ENTRY_NAME, task=PUBLISH_TASK, interval=interval,
+        description="Publish the scheduled publications whose time has come (reporting.publications).")
+    return f"publications: scheduled publishing every {PUBLISH_EVERY_MINUTES} minutes ({state})"
 
 
 def new_submission_key() -> uuid.UUID:

@@ -353,29 +353,16 @@ SCAN_TIMEZONE = "Asia/Shanghai"
 
 
 def beat_schedule_install() -> str:
-    """Create or repair the daily 07:00 (Asia/Shanghai) entry the database scheduler reads.
+    """Create or repair the daily 07:00 (Asia/Shanghai) entry the database scheduler reads."""
+    from django_celery_beat.models import CrontabSchedule
 
-    Idempotent; an entry an administrator disabled in the admin stays disabled.
-    """
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from portal.core.beat import periodic_task_install
 
     crontab, _created = CrontabSchedule.objects.get_or_create(
         minute="0", hour=str(SCAN_HOUR), day_of_week="*", day_of_month="*", month_of_year="*",
         timezone=ZoneInfo(SCAN_TIMEZONE),
     )
-    wanted = {"task": SCAN_TASK, "crontab": crontab, "interval": None, "solar": None, "clocked": None,
-              "one_off": False, "args": "[]", "kwargs": "{}",
-              "description": "Scan every open deadline and send the day's reminders (reporting.reminders)."}
-    entry = PeriodicTask.objects.filter(name=SCAN_ENTRY_NAME).first()
-    if entry is None:
-        entry = PeriodicTask.objects.create(name=SCAN_ENTRY_NAME, **wanted)
-        state = "created"
-    elif any(getattr(entry, field) != value for field, value in wanted.items()):
-        for field, value in wanted.items():
-            setattr(entry, field, value)
-        entry.save()
-        state = "updated"
-    else:
-        state = "unchanged"
-    enabled = "" if entry.enabled else ", disabled by an administrator"
-    return f"reminders: daily deadline scan at {SCAN_HOUR:02d}:00 {SCAN_TIMEZONE} ({state}{enabled})"
+    state = periodic_task_install(
+        name=SCAN_ENTRY_NAME, task=SCAN_TASK, crontab=crontab,
+        description="Scan every open deadline and send the day's reminders (reporting.reminders).")
+    return f"reminders: daily deadline scan at {SCAN_HOUR:02d}:00 {SCAN_TIMEZONE} ({state})"
