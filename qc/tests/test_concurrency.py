@@ -4,17 +4,17 @@ has no row locks to race on."""
 
 from __future__ import annotations
 
-import threading
 from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from portal.accounts.choices import Role
 from portal.audit.models import AuditEntry
+from portal.testing.concurrency import race
 from qc import services
 from qc.choices import AssessmentStatus
 from qc.models import Assessment, ResponsePoint, Score
@@ -27,28 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-
-def _race(calls) -> list:
-    """Run the callables in threads released together; each result is a value or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001  the outcome is what the test inspects
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _client(user) -> Client:
@@ -73,7 +51,7 @@ def test_two_sends_at_once_one_is_sent_the_other_gets_409(make_assessment, qc_us
     admin = make_user(Role.PROVINCE_ADMIN)
     url = reverse("qc:assessment-send", args=[assessment.pk])
     seen = _seen(assessment)
-    results = _race([partial(_post, _client(u), url, seen) for u in (qc_user, admin)])
+    results = race([partial(_post, _client(u), url, seen) for u in (qc_user, admin)])
     assert sorted(code for code, _body in results) == [302, 409], results
     refused = next(body for code, body in results if code == 409)
     assert "页面打开后该考核已被处理（也可能是重复提交），当前状态为“已送达机构，待反馈”" in refused
@@ -87,7 +65,7 @@ def test_a_scoring_save_racing_a_send_one_wins_the_other_gets_409(make_assessmen
     sheet, line = leaves(assessment)["3.2.1"]
     seen = _seen(assessment)
     scoring = {f"d-{sheet.pk}-{line.pk}": "2", f"n-{sheet.pk}-{line.pk}": "检定过期", "status_seen": "draft"}
-    results = _race([
+    results = race([
         partial(_post, _client(qc_user), reverse("qc:assessment-detail", args=[assessment.pk]), scoring),
         partial(_post, _client(make_user(Role.PROVINCE_ADMIN)), reverse("qc:assessment-send", args=[assessment.pk]),
                 seen),
@@ -131,7 +109,7 @@ def test_two_finalises_at_once_one_final_result(make_assessment, qc_user, make_u
                                answers={point.pk: ("rejected", "证书已过期")})
     url = reverse("qc:assessment-finalise", args=[assessment.pk])
     seen = _seen(assessment)
-    results = _race([partial(_post, _client(u), url, seen) for u in (qc_user, make_user(Role.PROVINCE_ADMIN))])
+    results = race([partial(_post, _client(u), url, seen) for u in (qc_user, make_user(Role.PROVINCE_ADMIN))])
     assert sorted(code for code, _body in results) == [302, 409], results
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.FINAL
@@ -148,7 +126,7 @@ def test_a_response_sent_twice_at_once_is_kept_once(make_assessment, qc_user, ma
         return _post(client, url, {"status_seen": "sent", "text-1": "人员证书齐全",
                                    "files-1": SimpleUploadedFile("证书.pdf", b"%PDF-1.4 point")})
 
-    results = _race([partial(respond, _client(institution)), partial(respond, _client(institution))])
+    results = race([partial(respond, _client(institution)), partial(respond, _client(institution))])
     assert sorted(code for code, _body in results) == [302, 409], results
     assert ResponsePoint.objects.filter(assessment=assessment).count() == 1
     assert ResponsePoint.evidence.through.objects.count() == 1

@@ -3,15 +3,14 @@ gets a transition error (409 on the page). Needs PostgreSQL: SQLite has no row l
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from portal.accounts.choices import Role
 from portal.audit.models import AuditEntry
+from portal.testing.concurrency import race
 from qc.ledger.choices import LedgerStatus
 from qc.ledger.services import TransitionError, ledger_entry_accept_plan
 
@@ -21,32 +20,10 @@ pytestmark = [
 ]
 
 
-def _race(calls) -> list:
-    """Run the callables in threads released together; each result is a value or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001  the outcome is what the test inspects
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_two_accepts_one_wins_the_other_gets_a_transition_error(make_entry, role_users, qc_user):
     entry = make_entry("plan_submitted")
     commission = role_users[Role.COMMISSION_PROVINCE]
-    results = _race([lambda: ledger_entry_accept_plan(entry_id=entry.pk, actor=qc_user),
+    results = race([lambda: ledger_entry_accept_plan(entry_id=entry.pk, actor=qc_user),
                      lambda: ledger_entry_accept_plan(entry_id=entry.pk, actor=commission)])
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], TransitionError), results
@@ -64,5 +41,5 @@ def test_a_double_submitted_accept_form_answers_409_the_second_time(make_entry, 
         client.force_login(user)
         clients.append(client)
     url = reverse("ledger:accept-plan", args=[entry.pk])
-    results = _race([lambda c=c: c.post(url, {"status_seen": "plan_submitted"}).status_code for c in clients])
+    results = race([lambda c=c: c.post(url, {"status_seen": "plan_submitted"}).status_code for c in clients])
     assert sorted(results) == [302, 409], results
