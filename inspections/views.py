@@ -260,7 +260,11 @@ def notification_list(request):
 
 @require_capability("inspections.view_notifications")
 def upcoming(request):
-    notices = selectors.upcoming_off_site(request.user, on=timezone.localdate())
+    today = timezone.localdate()
+    notices = selectors.upcoming_off_site(request.user, on=today)
+    within = request.GET.get("starts_within", "")
+    if within.isdigit():  # not ended and starting in the next N days (the dashboards' figure)
+        notices = notices.filter(starts_on__lte=today + timedelta(days=int(within)))
     page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inspections/upcoming.html", {"page": page})
 

@@ -137,7 +137,7 @@ def off_site_group(user, *, today: date) -> Group:
         Figure(_("尚未结束的外出体检"), counts["upcoming"], _link_if(user, cap, "inspections:upcoming"),
                testid="off-site-upcoming"),
         Figure(_("7日内开始"), counts["this_week"],
-               _link_if(user, "inspections.view_off_site_calendar", "inspections:off-site-calendar"),
+               _link_if(user, cap, "inspections:upcoming", starts_within=7),
                testid="off-site-week"),
     ], testid="dash-off-site")
 
