@@ -13,6 +13,11 @@ workbook, and at the end the peak resident memory of this process and of the lar
 Limits (issue 6): PDF + Excel under 20 s, every process under 400 MB. The exit status says
 whether the best run held. The machine is shared, so the load average is printed beside each
 run; the CPU time divided by the number of cores is what the run costs on an idle machine.
+
+``--chunk-profile`` instead renders one chunk in this process, as a worker would, and prints
+the CPU time of its phases (parsing, layout, drawing and writing the PDF) per run: the figure
+to compare when trying a change to the markup or the stylesheet, since it does not depend on
+how two busy processes share the cores. ``--chunk-profile --cprofile`` adds a cProfile listing.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -112,6 +118,55 @@ def cpu_seconds() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
 
 
+def chunk_profile(args) -> int:
+    """Phases of one chunk (the second, so without the header block), best of ``--repeat`` runs."""
+    import gc
+
+    from portal.core.pdf import safe_url_fetcher
+    from reporting.publications import render_chunk, rendering
+
+    size = int(args.chunk_rows.split(",")[0]) if args.chunk_rows else rendering.CHUNK_ROWS
+    out = Path(tempfile.mkdtemp(prefix="bench-chunk-"))
+    chunks = list(rendering._write_chunks(make_sheet(), make_rows(2 * size), out, size))
+    html = chunks[-1].html.read_text(encoding="utf-8")
+    render_chunk.warm_up()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)  # as render_chunk.main does
+
+    def run() -> tuple[int, float, float, float]:
+        clock = time.process_time
+        start = clock()
+        document = render_chunk.ListHTML(string=html, base_url="data:,", url_fetcher=safe_url_fetcher())
+        parsed = clock()
+        rendered = document.render()
+        laid_out = clock()
+        rendered.write_pdf(out / "chunk.pdf")
+        written = clock()
+        pages = len(rendered.pages)
+        del document, rendered
+        gc.collect()
+        return pages, parsed - start, laid_out - parsed, written - laid_out
+
+    print(f"one chunk of {size} rows in this process, load {os.getloadavg()[0]:.1f}")
+    results = []
+    for attempt in range(1, max(args.repeat, 1) + 1):
+        pages, parse, layout, write = run()
+        results.append(parse + layout + write)
+        print(f"run {attempt}: {pages} pages | parse {parse:.2f} s | style+layout {layout:.2f} s "
+              f"| draw+write PDF {write:.2f} s | total {parse + layout + write:.2f} CPU-s "
+              f"({1000 * (parse + layout + write) / size:.1f} ms per row)", flush=True)
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(run)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+    print(f"best {min(results):.2f} CPU-s, {1000 * min(results) / size:.1f} ms per row")
+    shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
@@ -119,8 +174,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="render processes (default: one per CPU)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", help="write the files into this directory and keep them")
+    parser.add_argument("--chunk-profile", action="store_true",
+                        help="time the phases of one chunk rendered in this process instead")
+    parser.add_argument("--cprofile", action="store_true", help="with --chunk-profile: print a cProfile listing")
     args = parser.parse_args()
     setup_django()
+    if args.chunk_profile:
+        return chunk_profile(args)
     from reporting.publications import rendering
 
     sizes = [int(size) for size in args.chunk_rows.split(",") if size] or [rendering.CHUNK_ROWS]
