@@ -34,6 +34,7 @@ def setting_up(live_server, make_user, settings, tmp_path):
         "qc": make_user(Role.QC_CENTER, username="zk_jilin"),
         "institution": make_user(Role.INSTITUTION, organisation=org, username="kangning"),
         "org": org,
+        "make_user": make_user,
     }
 
 
@@ -58,7 +59,7 @@ def _sign_out(page) -> None:
         page.click("header button:has-text('退出')")
 
 
-def test_plan_to_final_result(page, live_server, setting_up, evidence_pdf):
+def test_plan_to_published_result(page, live_server, setting_up, evidence_pdf):
     from qc.choices import AssessmentStatus
     from qc.models import Assessment, Finding, ResponsePoint
     from qc.tests.helpers import leaves
@@ -179,3 +180,23 @@ def test_plan_to_final_result(page, live_server, setting_up, evidence_pdf):
     assert "本结果尚未定稿" not in main
     assert "采纳：经核实原件有效，撤销该项扣分。" in main
     assert page.locator("textarea[name=text-1]").count() == 0
+    _sign_out(page)
+
+    # 8. The provincial commission publishes the QC results with their rectification demands; the public
+    #    finds the institution on the published list, with the failed result.
+    make_user = setting_up["make_user"]
+    make_user(Role.COMMISSION_PROVINCE, username="wjw_qc_browser")
+    sign_in(page, base, "wjw_qc_browser", PASSWORD)
+    page.goto(f"{base}/reporting/publications/")
+    _submit(page, "[data-testid=publication-create-link]")
+    page.select_option("select[name=kind]", "qc_rectification")
+    _submit(page, "[data-testid=publication-submit]")
+    assert page.get_attribute("[data-testid=publication-status]", "data-status") == "published"
+    number = page.inner_text("[data-testid=publication-number]")
+    _sign_out(page)
+
+    page.goto(f"{base}/publications/")
+    _submit(page, f"[data-testid=public-publication-list] tbody tr:has-text('{number}') a")
+    assert page.inner_text("[data-testid=public-publication-number]") == number
+    rows = page.inner_text("[data-testid=public-publication-rows]")
+    assert INSTITUTION_NAME in rows and "不合格" in rows
