@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from portal.accounts.permissions import has_capability, require_capability
 from portal.accounts.scoping import institution_ids_for
 from portal.core.models import StoredFile
+from portal.core.uploads import stored_file_response
 
 from .catalogue.choices import ROUTINE_EXAM_TYPES, EditionKind, ExamCategoryCode, ExamType
 from .catalogue.models import Disease, ExamItem
@@ -134,8 +135,7 @@ def _refused_status(request, pk: int) -> int:
 
 
 def _file_response(stored: StoredFile, *, attachment: bool = False):
-    return FileResponse(stored.file.open("rb"), content_type=stored.content_type, as_attachment=attachment,
-                        filename=stored.original_name)
+    return stored_file_response(stored, attachment=attachment)
 
 
 # ---- Starting ------------------------------------------------------------------------------

@@ -9,20 +9,13 @@ the same 404.
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 
 from portal.accounts.permissions import require_capability
 from portal.core.models import StoredFile
+from portal.core.uploads import stored_file_response
 
 from .models import ChecklistAnswer, VerificationCase
-
-
-def stored_file_response(stored: StoredFile) -> FileResponse:
-    """Streamed from storage as an attachment under its original (often Chinese) name."""
-    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                            content_type=stored.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @require_capability("inspections.view_verification_evidence")

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from filing.choices import ItemStatus
 from filing.models import FiledItem
 from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability, require_capability
+from portal.core.uploads import stored_file_response
 
 from . import selectors, services
 from .choices import (
@@ -664,8 +665,7 @@ def assessment_line(request, pk, sheet_id, indicator_id):
 
 def evidence_download(score: Score):
     stored = score.evidence
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                        content_type=stored.content_type)
+    return stored_file_response(stored)
 
 
 @require_capability("qc.view_assessments")

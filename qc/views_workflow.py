@@ -12,7 +12,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from portal.accounts.permissions import require_capability
 from portal.core.models import StoredFile
+from portal.core.uploads import stored_file_response
 
 from . import selectors, services
 from .choices import ASSESSMENT_SCORABLE, AssessmentKind, AssessmentStatus
@@ -216,8 +216,7 @@ def point_evidence(request, pk, file_id):
     stored = get_object_or_404(StoredFile, pk=file_id,
                                pk__in=ResponsePoint.evidence.through.objects.filter(
                                    responsepoint__assessment=assessment).values("storedfile_id"))
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                        content_type=stored.content_type)
+    return stored_file_response(stored)
 
 
 @require_capability("qc.self_assess")

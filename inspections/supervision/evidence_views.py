@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 
 from portal.accounts.permissions import require_capability
+from portal.core.uploads import stored_file_response
 
-from ..evidence_views import stored_file_response
 from . import selectors
 from .models import SpotCheckEvidence
 

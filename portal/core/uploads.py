@@ -66,3 +66,15 @@ def store_upload(upload: UploadedFile, *, actor=None, province_id: int | None = 
     stored.file.save("upload", upload, save=False)
     stored.save()
     return stored
+
+
+def stored_file_response(stored: StoredFile, *, attachment: bool = True):
+    """A stored file streamed from storage under its original (often Chinese) name, after the view has
+    checked who may read it (storage is never served directly). ``nosniff``: the browser keeps the
+    type recorded at upload, so an uploaded file cannot be run as a page of the portal."""
+    from django.http import FileResponse
+
+    response = FileResponse(stored.file.open("rb"), as_attachment=attachment, filename=stored.original_name,
+                            content_type=stored.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from portal.accounts.permissions import has_capability, require_capability
 from portal.core.exports import FORMATS, export_response
+from portal.core.uploads import stored_file_response
 
 from .choices import (
     AWAITING_INSTITUTION,
@@ -326,7 +327,7 @@ def evidence_file(request, pk: int, file_pk: int):
     entry = get_object_or_404(visible_entries(request.user).only("pk"), pk=pk)
     evidence = get_object_or_404(LedgerEvidence.objects.select_related("file"), step__entry=entry, file_id=file_pk)
     stored = evidence.file
-    return FileResponse(stored.file.open("rb"), content_type=stored.content_type, filename=stored.original_name)
+    return stored_file_response(stored, attachment=False)
 
 
 # ---- Case-report spot checks (个案报告卡抽查) --------------------------------------------------------

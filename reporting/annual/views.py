@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from portal.accounts.choices import Role
 from portal.accounts.permissions import has_capability, require_capability
+from portal.core.uploads import stored_file_response
 
 from .choices import CASES_EDITABLE, HAS_FILES, REPORT_TRANSITIONS, CaseKind, ReportStatus
 from .figures import compute_figures
@@ -246,5 +247,4 @@ def download(request, pk: int, fmt: str):
     stored = report.xlsx_file if fmt == "xlsx" else report.pdf_file
     if stored is None:
         raise Http404
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                        content_type=stored.content_type)
+    return stored_file_response(stored)
