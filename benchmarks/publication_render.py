@@ -10,7 +10,7 @@ prints the wall time and CPU time of the PDF (parent and worker processes) and o
 workbook, and at the end the peak resident memory of this process and of the largest worker
 (``getrusage`` ``RUSAGE_SELF`` / ``RUSAGE_CHILDREN``).
 
-Limits (issue 6): PDF + Excel under 20 s, every process under 400 MB. The exit status says
+Limits: PDF + Excel under 20 s, every process under 400 MB. The exit status says
 whether the best run held. The machine is shared, so the load average is printed beside each
 run; the CPU time divided by the number of cores is what the run costs on an idle machine.
 
