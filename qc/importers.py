@@ -15,10 +15,8 @@ the archive are checked before openpyxl (which parses through defusedxml) opens 
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,6 +24,10 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from filing.catalogue.choices import ExamCategoryCode
+from portal.core import workbooks
+from portal.core.workbooks import Issue
+from portal.core.workbooks import cell_text as _text
+from portal.core.workbooks import neutralise as neutralise  # qc.exporters writes cells through it
 
 from .choices import MAX_LEVEL, POINT_STEP, SHEET_TOTAL_POINTS, Applicability, SheetPart
 
@@ -60,8 +62,6 @@ INDICATOR_REQUIRED = (COL_CODE, COL_TITLE, COL_POINTS)
 SHEET_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 INDICATOR_CODE_RE = re.compile(r"^[1-9][0-9]{0,2}(\.[1-9][0-9]{0,2})*$")
 TITLE_MAX = 500
-# Exported text starting with these is prefixed with a quote so spreadsheets do not run it as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 KEY_MARK = "★"
 TRUE_WORDS = {KEY_MARK, "是", "y", "yes", "true", "1", "关键项"}
 FALSE_WORDS = {"", "否", "n", "no", "false", "0"}
@@ -74,26 +74,6 @@ CATEGORY_ALIASES = {"粉尘": "dust", "粉尘类": "dust", "化学": "chemical",
                     "物理": "physical", "物理因素类": "physical", "生物": "biological", "生物因素类": "biological",
                     "放射": "radiation", "放射因素类": "radiation", "其他": "other", "其他类": "other",
                     "特殊作业": "other"}
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in an input, located by sheet, row and column so the expert can find it."""
-
-    message: str
-    sheet: str = ""
-    row: int | None = None
-    column: str = ""
-
-    def __str__(self):
-        where = []
-        if self.sheet:
-            where.append(_("工作表「%(sheet)s」") % {"sheet": self.sheet})
-        if self.row is not None:
-            where.append(_("第 %(row)s 行") % {"row": self.row})
-        if self.column:
-            where.append(_("「%(column)s」列") % {"column": self.column})
-        return f"{' '.join(where)}：{self.message}" if where else self.message
 
 
 @dataclass
@@ -137,27 +117,6 @@ class SheetData:
 def code_key(code: str) -> tuple[int, ...]:
     """Natural order of indicator codes: 2.10 after 2.9."""
     return tuple(int(part) for part in code.split(".") if part.isdigit())
-
-
-def neutralise(value):
-    """Make a text cell inert in spreadsheets (formula injection): '=1+1' is written as "'=1+1"."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _unneutralise(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_PREFIXES):
-        return text[1:]
-    return text
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _unneutralise(str(value).strip())
 
 
 def parse_points(value) -> Decimal | None:
@@ -371,25 +330,15 @@ def read_json(path: Path) -> SheetData:
 
 
 def check_archive(content: bytes) -> Issue | None:
-    """The archive-level checks openpyxl cannot be trusted with: parts count and inflated size."""
+    """The archive-level checks openpyxl cannot be trusted with: size, parts count and inflated size."""
     if len(content) > MAX_UPLOAD_BYTES:
         return Issue(_("文件大小 %(size).1f MB，超过上限 %(max)s MB。")
                      % {"size": len(content) / 1048576, "max": MAX_UPLOAD_BYTES // 1048576})
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        return Issue(_("Excel 文件已损坏，无法读取。"))
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        return Issue(_("Excel 文件结构异常（包含 %(n)s 个部件），已拒绝。") % {"n": len(members)})
-    # zipfile never inflates a member past its declared size, so the declared sizes bound the work.
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        return Issue(_("Excel 文件解压后达 %(size)s MB，超过上限 %(max)s MB，疑似压缩炸弹，已拒绝。")
-                     % {"size": total // 1048576, "max": MAX_UNCOMPRESSED_BYTES // 1048576})
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return Issue(_("文件内容不是 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件。"))
+        workbooks.check_archive(content, max_members=MAX_ARCHIVE_MEMBERS,
+                                max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES)
+    except workbooks.ArchiveRejected as rejected:
+        return Issue(rejected.message)
     return None
 
 
@@ -398,33 +347,18 @@ def read_xlsx(content: bytes) -> tuple[SheetData | None, list[Issue]]:
     rejected = check_archive(content)
     if rejected:
         return None, [rejected]
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a broken package (KeyError, ValueError, XML errors)
-        return None, [Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))]
-    try:
-        return _read_workbook(workbook)
-    except Exception:  # a damaged sheet part surfaces only while rows are read
-        return None, [Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))]
-    finally:
-        workbook.close()
+        return workbooks.read_with_openpyxl(content, _read_workbook)
+    except workbooks.WorkbookUnreadable as unreadable:
+        return None, [Issue(unreadable.message)]
 
 
 def _rows(ws, issues: list[Issue], sheet: str, limit: int):
-    count = 0
-    for row_no, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            # A declared sheet size can pad millions of empty rows; stop scanning well past any real sheet.
-            if row_no > MAX_SCANNED_ROWS:
-                return
-            continue
-        count += 1
-        if count > limit:
-            issues.append(Issue(_("超过 %(max)s 行上限。") % {"max": limit - 1}, sheet, row_no))
-            return
-        yield row_no, values
+    def over_limit(row_no):
+        issues.append(Issue(_("超过 %(max)s 行上限。") % {"max": limit - 1}, sheet, row_no))
+
+    rows = enumerate(ws.iter_rows(values_only=True), start=1)
+    return workbooks.filled_rows(rows, limit=limit, over_limit=over_limit, last_blank_row=MAX_SCANNED_ROWS)
 
 
 def _read_info(ws, issues: list[Issue]) -> dict[str, tuple[object, int]]:
@@ -449,10 +383,7 @@ def _code_text(value, row: int, issues: list[Issue]) -> str:
 
 
 def _read_workbook(workbook) -> tuple[SheetData | None, list[Issue]]:
-    issues: list[Issue] = []
-    for sheet in (SHEET_INFO, SHEET_INDICATORS):
-        if sheet not in workbook.sheetnames:
-            issues.append(Issue(_("缺少工作表「%(sheet)s」。") % {"sheet": sheet}))
+    issues = workbooks.missing_sheets(workbook.sheetnames, (SHEET_INFO, SHEET_INDICATORS))
     if issues:
         return None, issues
 
@@ -481,20 +412,13 @@ def _read_workbook(workbook) -> tuple[SheetData | None, list[Issue]]:
     ws = workbook[SHEET_INDICATORS]
     rows = _rows(ws, issues, SHEET_INDICATORS, MAX_INDICATORS + 1)
     header = next(rows, None)
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header[1] if header else ()):
-        name = _text(title)
-        if name and name not in columns:
-            columns[name] = index
-    missing = [c for c in INDICATOR_REQUIRED if c not in columns]
-    for column in missing:
-        issues.append(Issue(_("缺少列「%(column)s」（第 1 行为表头）。") % {"column": column}, SHEET_INDICATORS, 1))
+    columns = workbooks.header_columns(header[1] if header else ())
+    missing = workbooks.missing_columns(columns, INDICATOR_REQUIRED, sheet=SHEET_INDICATORS)
     if missing:
-        return None, issues
+        return None, issues + missing
 
     def cell(values, column):
-        index = columns.get(column)
-        return values[index] if index is not None and index < len(values) else None
+        return workbooks.column_value(values, columns, column)
 
     for row_no, values in rows:
         points_raw, per_raw = cell(values, COL_POINTS), cell(values, COL_PER)

@@ -12,15 +12,14 @@ parses the XML through defusedxml, which is installed).
 from __future__ import annotations
 
 import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from portal.core import workbooks
 from portal.core.exports import FORMULA_PREFIXES
 
 from .choices import EditionKind, ExamCategoryCode
@@ -52,24 +51,13 @@ CLAUSE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,15}$")
 NAME_MAX = {EditionKind.EXAM_ITEMS: 200, EditionKind.DISEASES: 300}
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One problem in an input, located by sheet, row and column so the user can find it."""
+class Issue(workbooks.Issue):
+    """One problem in an input, located by sheet, row and column so the user can find it.
 
-    message: str
-    sheet: str = ""
-    row: int | None = None
-    column: str = ""
+    The location runs on without spaces: 工作表「项目」第 3 行「名称」列：不能为空。
+    """
 
-    def __str__(self):
-        where = []
-        if self.sheet:
-            where.append(_("工作表「%(sheet)s」") % {"sheet": self.sheet})
-        if self.row is not None:
-            where.append(_("第 %(row)s 行") % {"row": self.row})
-        if self.column:
-            where.append(_("「%(column)s」列") % {"column": self.column})
-        return f"{''.join(where)}：{self.message}" if where else self.message
+    joiner = ""
 
 
 @dataclass
@@ -101,13 +89,6 @@ class EditionData:
 def series_of(code: str) -> str:
     """The standard an edition belongs to: "GBZ188" for "GBZ188-2025", "OD" for "OD-2013"."""
     return code.rsplit("-", 1)[0] if "-" in code else code
-
-
-def _unneutralise(text: str) -> str:
-    """Undo :func:`portal.core.exports.neutralise`, so an exported workbook imports back unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
 
 
 def _kind_from(text: str) -> str | None:
@@ -313,11 +294,11 @@ def read_builtin(path: Path, *, code: str, name: str, kind: str, effective_from:
 # ---------------------------------------------------------------- uploaded Excel workbooks
 
 
-class UploadRejected(Exception):
+class UploadRejected(workbooks.WorkbookRejected):
     """The upload cannot be read at all; carries the one issue to show."""
 
     def __init__(self, issue: Issue):
-        super().__init__(str(issue))
+        super().__init__([issue])
         self.issue = issue
 
 
@@ -331,63 +312,34 @@ def _check_archive(content: bytes, filename: str) -> None:
     if not content.startswith(b"PK"):
         raise UploadRejected(Issue(_("文件内容不是 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件。")))
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise UploadRejected(Issue(_("Excel 文件已损坏，无法读取。"))) from None
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise UploadRejected(Issue(_("Excel 文件结构异常（包含 %(n)s 个部件），已拒绝。") % {"n": len(members)}))
-    # zipfile never inflates a member past its declared size, so the declared sizes bound the work.
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise UploadRejected(Issue(_("Excel 文件解压后达 %(size)s MB，超过上限 %(max)s MB，疑似压缩炸弹，已拒绝。")
-                                   % {"size": total // 1048576, "max": MAX_UNCOMPRESSED_BYTES // 1048576}))
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UploadRejected(Issue(_("文件内容不是 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件。")))
+        workbooks.check_archive(content, max_members=MAX_ARCHIVE_MEMBERS,
+                                max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES)
+    except workbooks.ArchiveRejected as rejected:
+        raise UploadRejected(Issue(rejected.message)) from None
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _unneutralise(str(value).strip())
+    # Exported with portal.core.exports, so its quoting is undone here.
+    return workbooks.cell_text(value, prefixes=FORMULA_PREFIXES)
 
 
 def _header(ws, sheet: str, required: tuple[str, ...], issues: list[Issue]) -> dict[str, int] | None:
     first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
-    columns = {}
-    for index, value in enumerate(first):
-        title = _text(value)
-        if title and title not in columns:
-            columns[title] = index
-    missing = [c for c in required if c not in columns]
-    for column in missing:
-        issues.append(Issue(_("缺少列「%(column)s」（第 1 行为表头）。") % {"column": column}, sheet, 1))
+    columns = workbooks.header_columns(first)
+    missing = workbooks.missing_columns(columns, required, sheet=sheet, issue=Issue)
+    issues += missing
     return None if missing else columns
 
 
 def _data_rows(ws, sheet: str, issues: list[Issue]):
-    count = 0
-    for row_no, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            # A declared sheet size can pad millions of empty rows; stop scanning well past the data limit.
-            if row_no > MAX_SCANNED_ROWS:
-                return
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            issues.append(Issue(_("超过 %(max)s 行上限，请拆分后导入。") % {"max": MAX_ROWS}, sheet, row_no))
-            return
-        yield row_no, values
+    def over_limit(row_no):
+        issues.append(Issue(_("超过 %(max)s 行上限，请拆分后导入。") % {"max": MAX_ROWS}, sheet, row_no))
+
+    rows = enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
+    return workbooks.filled_rows(rows, limit=MAX_ROWS, over_limit=over_limit, last_blank_row=MAX_SCANNED_ROWS)
 
 
-def _cell(values, columns: dict[str, int], column: str):
-    index = columns.get(column)
-    if index is None or index >= len(values):
-        return None
-    return values[index]
+_cell = workbooks.column_value
 
 
 def _clause_text(value, sheet: str, row: int, column: str, issues: list[Issue]) -> str:
@@ -403,27 +355,15 @@ def read_xlsx(content: bytes, filename: str) -> tuple[EditionData | None, list[I
     """Parse an uploaded workbook into an edition; every issue found is returned, none raised."""
     try:
         _check_archive(content, filename)
+        return workbooks.read_with_openpyxl(content, _read_workbook)
     except UploadRejected as rejected:
         return None, [rejected.issue]
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a broken package (KeyError, ValueError, XML errors)
-        return None, [Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))]
-    try:
-        return _read_workbook(workbook)
-    except Exception:  # a damaged sheet part surfaces only while rows are read
-        return None, [Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))]
-    finally:
-        workbook.close()
+    except workbooks.WorkbookUnreadable as unreadable:
+        return None, [Issue(unreadable.message)]
 
 
 def _read_workbook(workbook) -> tuple[EditionData | None, list[Issue]]:
-    issues: list[Issue] = []
-    for sheet in (SHEET_EDITION, SHEET_ITEMS):
-        if sheet not in workbook.sheetnames:
-            issues.append(Issue(_("缺少工作表「%(sheet)s」。") % {"sheet": sheet}))
+    issues = workbooks.missing_sheets(workbook.sheetnames, (SHEET_EDITION, SHEET_ITEMS), issue=Issue)
     if issues:
         return None, issues
 

@@ -9,15 +9,17 @@ which refuses any document type declaration (no entity expansion, no external en
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from portal.core import workbooks
 from portal.core.uploads import validate_upload
+from portal.core.workbooks import Issue, WorkbookRejected
+from portal.core.workbooks import cell_text as text
+from portal.core.workbooks import neutralise as neutralise  # the import template writes cells through it
 
 from . import xlsx
 
@@ -60,64 +62,12 @@ INSTITUTION_OPTIONAL_COLUMNS = frozenset({COL_NUMBER})
 ITEM_COLUMNS = (COL_CREDIT_CODE, COL_ITEM, COL_EXAM_TYPES, COL_CATEGORY)
 ITEM_OPTIONAL_COLUMNS = frozenset({COL_CATEGORY})
 
-# Text starting with these is written with a leading quote so that spreadsheets do not run it.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem, located by sheet, row and column so that it can be found in the file."""
-
-    message: str
-    sheet: str = ""
-    row: int | None = None
-    column: str = ""
-
-    def as_dict(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-    def __str__(self) -> str:
-        where = []
-        if self.sheet:
-            where.append(_("工作表「%(sheet)s」") % {"sheet": self.sheet})
-        if self.row is not None:
-            where.append(_("第 %(row)s 行") % {"row": self.row})
-        if self.column:
-            where.append(_("「%(column)s」列") % {"column": self.column})
-        return f"{' '.join(where)}：{self.message}" if where else self.message
-
-
-class WorkbookRejected(Exception):
-    """The workbook cannot be imported at all (damaged, a sheet or a column missing)."""
-
-    def __init__(self, issues: list[Issue]):
-        super().__init__("; ".join(str(i) for i in issues))
-        self.issues = issues
-
 
 @dataclass(frozen=True)
 class Inspection:
     """What a quick look at a sound workbook found: how many institution rows it holds."""
 
     institution_rows: int
-
-
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def text(value) -> str:
-    """A cell as trimmed text: 220102.0 typed as a number reads as "220102"; a neutralising quote is dropped."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    result = str(value).strip()
-    if len(result) > 1 and result[0] == "'" and result[1] in "=+-@":
-        return result[1:]
-    return result
 
 
 def check_upload(upload) -> bytes:
@@ -134,36 +84,20 @@ def check_upload(upload) -> bytes:
 
 
 def check_archive(content: bytes) -> None:
+    not_workbook = _("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或只是改了扩展名。")
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        raise ValidationError(_("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或只是改了扩展名。"),
-                              code="not_zip") from None
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise ValidationError(_("Excel 文件结构异常（包含 %(n)s 个部件），已拒绝。") % {"n": len(members)},
-                              code="zip_members")
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ValidationError(
-            _("Excel 文件解压后达 %(size)s MB，超过上限 %(max)s MB，疑似压缩炸弹，已拒绝。")
-            % {"size": total // (1024 * 1024), "max": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)},
-            code="zip_bomb")
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ValidationError(_("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或只是改了扩展名。"),
-                              code="not_xlsx")
+        workbooks.check_archive(content, max_members=MAX_ARCHIVE_MEMBERS,
+                                max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES,
+                                not_zip=not_workbook, not_xlsx=not_workbook)
+    except workbooks.ArchiveRejected as rejected:
+        raise ValidationError(rejected.message, code=rejected.code) from None
 
 
 def open_workbook(content: bytes) -> xlsx.Workbook:
     try:
         return xlsx.Workbook(content)
     except xlsx.XlsxError:
-        raise WorkbookRejected([Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))]) from None
-
-
-def _is_empty(values: list) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+        raise _unreadable() from None
 
 
 def sheet_rows(book: xlsx.Workbook, sheet: str, required: tuple[str, ...], optional: frozenset[str],
@@ -174,38 +108,21 @@ def sheet_rows(book: xlsx.Workbook, sheet: str, required: tuple[str, ...], optio
     """
     rows = book.rows(sheet)
     first = next(rows, None)
-    columns: dict[str, int] = {}
-    if first is not None and first[0] == 1:
-        for index, value in enumerate(first[1]):
-            title = text(value)
-            if title and title not in columns:
-                columns[title] = index
-    issues = [Issue(_("缺少列「%(column)s」（第 1 行为表头，请使用导入模板）。") % {"column": column}, sheet, 1)
-              for column in required if column not in columns and column not in optional]
+    columns = workbooks.header_columns(first[1]) if first is not None and first[0] == 1 else {}
+    issues = workbooks.missing_columns(columns, required, sheet=sheet, optional=optional,
+                                       message=_("缺少列「%(column)s」（第 1 行为表头，请使用导入模板）。"))
 
-    def data() -> Iterator[tuple[int, list]]:
-        count = 0
-        empty_run = 0
-        # Without a header in row 1 every required column is reported missing and nothing is read.
-        for row_no, values in rows:
-            if _is_empty(values):
-                empty_run += 1
-                if empty_run > MAX_EMPTY_RUN:
-                    return
-                continue
-            empty_run = 0
-            count += 1
-            if count > limit:
-                raise WorkbookRejected([Issue(_("超过 %(max)s 行的上限，请拆分为多个文件导入。") % {"max": limit},
-                                              sheet, row_no)])
-            yield row_no, values
+    def over_limit(row_no: int) -> None:
+        raise WorkbookRejected([Issue(_("超过 %(max)s 行的上限，请拆分为多个文件导入。") % {"max": limit}, sheet, row_no)])
 
-    return columns, issues, data()
+    # Without a header in row 1 every required column is reported missing and nothing is read.
+    data = workbooks.filled_rows(rows, limit=limit, over_limit=over_limit, max_blank_run=MAX_EMPTY_RUN)
+    return columns, issues, data
 
 
 def _sheets(book: xlsx.Workbook) -> list[Issue]:
-    return [Issue(_("缺少工作表「%(sheet)s」（请使用导入模板）。") % {"sheet": sheet})
-            for sheet in (SHEET_INSTITUTIONS, SHEET_ITEMS) if sheet not in book.sheetnames]
+    return workbooks.missing_sheets(book.sheetnames, (SHEET_INSTITUTIONS, SHEET_ITEMS),
+                                    message=_("缺少工作表「%(sheet)s」（请使用导入模板）。"))
 
 
 def _open_sheets(book: xlsx.Workbook):
@@ -222,7 +139,7 @@ def _open_sheets(book: xlsx.Workbook):
 
 
 def _unreadable() -> WorkbookRejected:
-    return WorkbookRejected([Issue(_("Excel 文件已损坏或格式不受支持，无法读取。"))])
+    return WorkbookRejected([Issue(workbooks.unreadable_message())])
 
 
 def inspect(content: bytes) -> Inspection:
