@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit.services import audit
+from portal.core import workbooks
 from portal.core.uploads import validate_upload
 
 from ..choices import CHECKLIST_TRANSITIONS, ChecklistSection, ChecklistVersionStatus
@@ -21,6 +23,9 @@ from ._common import TransitionError, assert_transition, check_capability, check
 DEFAULT_CHECKLIST = Path(__file__).resolve().parent.parent / "data" / "default_checklist.json"
 IMPORT_HEADERS = ["核查环节", "编号", "核查内容", "核查方法", "关键项"]
 MAX_IMPORT_ROWS = 500
+# A checklist is a few hundred short lines: far below these, which bound what a zip bomb could make us parse.
+MAX_ARCHIVE_MEMBERS = 500
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 _SECTION_BY_LABEL = {str(s.label): s.value for s in ChecklistSection}
 _YES = {"是", "★", "y", "yes", "true", "1"}
 _NO = {"", "否", "n", "no", "false", "0"}
@@ -101,10 +106,19 @@ def read_checklist_xlsx(upload) -> list[dict]:
     from openpyxl import load_workbook
 
     validate_upload(upload, kinds=("xlsx",), field="file")
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    unreadable = _("无法读取该 Excel 文件。")
     try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
+        workbooks.check_archive(content, max_members=MAX_ARCHIVE_MEMBERS, max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES,
+                                not_zip=unreadable, not_xlsx=unreadable)
+    except workbooks.ArchiveRejected as exc:
+        raise ValidationError({"file": [exc.message]}) from None
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ValidationError({"file": [_("无法读取该 Excel 文件。")]}) from exc
+        raise ValidationError({"file": [unreadable]}) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [str(c or "").strip() for c in next(rows, ())]

@@ -126,6 +126,21 @@ def test_a_damaged_workbook_is_refused(jilin, qc_user, nothing_saved):
     assert refused(jilin, qc_user, upload) == ["无法读取该 Excel 文件。"]
 
 
+def test_a_zip_bomb_is_refused_before_it_is_parsed(jilin, qc_user, nothing_saved, monkeypatch):
+    from inspections.services import checklists
+
+    monkeypatch.setattr(checklists, "MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(io.BytesIO(xlsx(good_rows()).read())) as real:
+            for member in real.infolist():
+                archive.writestr(member, real.read(member))
+        archive.writestr("xl/media/padding.bin", b"\0" * (2 * 1024 * 1024))  # 2 MB that deflate to 2 KB
+    upload = SimpleUploadedFile("核查表.xlsx", buffer.getvalue(), content_type=XLSX)
+    assert len(upload) < 100 * 1024
+    assert refused(jilin, qc_user, upload) == ["Excel 文件解压后达 2 MB，超过上限 1 MB，疑似压缩炸弹，已拒绝。"]
+
+
 def test_an_empty_file_is_refused(jilin, qc_user, nothing_saved):
     upload = SimpleUploadedFile("核查表.xlsx", b"", content_type=XLSX)
     assert refused(jilin, qc_user, upload) == ["文件“核查表.xlsx”是空文件。"]
