@@ -4,12 +4,13 @@ Other apps put findings on the ledger with :func:`ledger_entry_open`; QC, on-sit
 verification and supervision call it, the ledger imports none of them. Each step of the
 workflow is its own function with the same shape: lock the row, check the transition
 table in choices.py, check the actor's reach, validate every input (all errors at once,
-before anything is stored), record a dated step with its files, audit.
+before anything is stored), record a dated step with its files, audit. :func:`_move` is
+that shape; each step's function states only what is its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -137,20 +138,6 @@ def _record_step(entry: LedgerEntry, *, kind: str, actor, text: str = "", files:
     return step
 
 
-def _move(entry: LedgerEntry, *, to: str, extra_fields: Sequence[str] = ()) -> str:
-    old = entry.status
-    entry.status = to
-    entry.status_changed_at = timezone.now()
-    entry.save(update_fields=["status", "status_changed_at", "updated_at", *extra_fields])
-    return old
-
-
-def _audit_step(actor, entry: LedgerEntry, step: LedgerStep, *, action: str, old: str, **new) -> None:
-    audit(actor=actor, obj=entry, action=action, old={"status": old},
-          new={"status": entry.status, "step": step.pk, **({"files": step.stored_ids} if step.stored_ids else {}),
-               **new})
-
-
 def _verification_errors(entry: LedgerEntry, *, verification_method: str, verified_on: date | None,
                          verification_note: str) -> dict:
     errors: dict[str, list[str]] = {}
@@ -219,27 +206,69 @@ def ledger_entry_open(*, actor, institution, source: str, description: str, seve
     return entry
 
 
+# ---- One step of the workflow ------------------------------------------------------------------
+
+def _move(entry_id: int, *, actor, capability: str, to: str, kind: str, action: str, text: str = "",
+          evidence: Sequence[UploadedFile] = (), guard: Callable[[LedgerEntry], None] | None = None,
+          check: Callable[[LedgerEntry], dict] | None = None, fields: Mapping[str, object] | None = None,
+          recorded: Mapping[str, object] | None = None) -> LedgerEntry:
+    """Every transition, in the one order that keeps a refused step from storing anything.
+
+    The row lock comes first: a concurrent step waits for it, then meets the state the other
+    left and the transition table refuses it (409 on the page). ``guard`` raises the step's
+    own state rules as a :class:`TransitionError`, before the actor's reach is looked at;
+    ``check`` returns the input errors, reported together with those of the files. ``fields``
+    are set on the entry with the status (a callable value, e.g. ``timezone.now``, is called
+    then); ``recorded`` is kept on the step and in the audit.
+    """
+    entry = _lock(entry_id)
+    assert_transition(entry, to=to)
+    if guard is not None:
+        guard(entry)
+    _check_reach(actor, entry, capability)
+    errors = check(entry) if check is not None else {}
+    files = _files_checked(evidence, errors)
+    _raise_if(errors)
+    fields = fields or {}
+    for name, value in fields.items():
+        setattr(entry, name, value() if callable(value) else value)
+    old = entry.status
+    entry.status = to
+    entry.status_changed_at = timezone.now()
+    entry.save(update_fields=["status", "status_changed_at", "updated_at", *fields])
+    recorded = recorded or {}
+    step = _record_step(entry, kind=kind, actor=actor, text=(text or "").strip(), files=files, **recorded)
+    audit(actor=actor, obj=entry, action=action, old={"status": old},
+          new={"status": entry.status, "step": step.pk, **({"files": step.stored_ids} if step.stored_ids else {}),
+               **recorded})
+    return entry
+
+
+def _required(value: str | None, field: str, message: str) -> dict:
+    return {} if (value or "").strip() else {field: [message]}
+
+
 # ---- The institution answers -------------------------------------------------------------------
+
+def _plan_not_yet_accepted(entry: LedgerEntry) -> None:
+    if entry.status == LedgerStatus.RETURNED and entry.plan_accepted_at is not None:
+        raise TransitionError(_("整改方案已认可，退回的是整改结果：请重新报告整改完成情况。"),
+                              code="invalid_transition")
+
+
+def _plan_accepted(entry: LedgerEntry) -> None:
+    if entry.plan_accepted_at is None:
+        raise TransitionError(_("整改方案尚未认可，请先提交整改方案。"), code="invalid_transition")
+
 
 @transaction.atomic
 def ledger_entry_submit_plan(*, entry_id: int, actor, plan: str,
                              evidence: Sequence[UploadedFile] = ()) -> LedgerEntry:
     """The institution's rectification plan (整改方案), with supporting files."""
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.PLAN_SUBMITTED)
-    if entry.status == LedgerStatus.RETURNED and entry.plan_accepted_at is not None:
-        raise TransitionError(_("整改方案已认可，退回的是整改结果：请重新报告整改完成情况。"),
-                              code="invalid_transition")
-    _check_reach(actor, entry, "ledger.respond")
-    errors: dict[str, list[str]] = {}
-    if not (plan or "").strip():
-        errors["plan"] = [_("请填写整改方案：措施、责任人和完成时间。")]
-    files = _files_checked(evidence, errors)
-    _raise_if(errors)
-    old = _move(entry, to=LedgerStatus.PLAN_SUBMITTED)
-    step = _record_step(entry, kind=StepKind.PLAN_SUBMITTED, actor=actor, text=plan.strip(), files=files)
-    _audit_step(actor, entry, step, action="ledger.entry.plan_submitted", old=old)
-    return entry
+    return _move(entry_id, actor=actor, capability="ledger.respond", to=LedgerStatus.PLAN_SUBMITTED,
+                 kind=StepKind.PLAN_SUBMITTED, action="ledger.entry.plan_submitted", text=plan,
+                 evidence=evidence, guard=_plan_not_yet_accepted,
+                 check=lambda entry: _required(plan, "plan", _("请填写整改方案：措施、责任人和完成时间。")))
 
 
 @transaction.atomic
@@ -250,109 +279,81 @@ def ledger_entry_submit_fix(*, entry_id: int, actor, report: str,
     Proof may come with the report or, when delivered on paper or shown on site, be attached
     by the authority at verification; an entry is never closed without it.
     """
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.FIX_SUBMITTED)
-    if entry.plan_accepted_at is None:
-        raise TransitionError(_("整改方案尚未认可，请先提交整改方案。"), code="invalid_transition")
-    _check_reach(actor, entry, "ledger.respond")
-    errors: dict[str, list[str]] = {}
-    if not (report or "").strip():
-        errors["report"] = [_("请填写整改完成情况。")]
-    files = _files_checked(evidence, errors)
-    _raise_if(errors)
-    old = _move(entry, to=LedgerStatus.FIX_SUBMITTED)
-    step = _record_step(entry, kind=StepKind.FIX_SUBMITTED, actor=actor, text=report.strip(), files=files)
-    _audit_step(actor, entry, step, action="ledger.entry.fix_submitted", old=old)
-    return entry
+    return _move(entry_id, actor=actor, capability="ledger.respond", to=LedgerStatus.FIX_SUBMITTED,
+                 kind=StepKind.FIX_SUBMITTED, action="ledger.entry.fix_submitted", text=report,
+                 evidence=evidence, guard=_plan_accepted,
+                 check=lambda entry: _required(report, "report", _("请填写整改完成情况。")))
 
 
 # ---- The authority decides ---------------------------------------------------------------------
 
 @transaction.atomic
 def ledger_entry_accept_plan(*, entry_id: int, actor, note: str = "") -> LedgerEntry:
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.ACCEPTED)
-    _check_reach(actor, entry, "ledger.decide")
-    entry.plan_accepted_at = timezone.now()
-    old = _move(entry, to=LedgerStatus.ACCEPTED, extra_fields=["plan_accepted_at"])
-    step = _record_step(entry, kind=StepKind.PLAN_ACCEPTED, actor=actor, text=(note or "").strip())
-    _audit_step(actor, entry, step, action="ledger.entry.plan_accepted", old=old)
-    return entry
+    return _move(entry_id, actor=actor, capability="ledger.decide", to=LedgerStatus.ACCEPTED,
+                 kind=StepKind.PLAN_ACCEPTED, action="ledger.entry.plan_accepted", text=note,
+                 fields={"plan_accepted_at": timezone.now})
 
 
 @transaction.atomic
 def ledger_entry_return(*, entry_id: int, actor, reason: str) -> LedgerEntry:
     """Send the plan, or the reported fix, back with the reasons; the institution resubmits."""
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.RETURNED)
-    _check_reach(actor, entry, "ledger.decide")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("请填写退回理由，写明需要补充或改正的内容。")]})
-    old = _move(entry, to=LedgerStatus.RETURNED)
-    step = _record_step(entry, kind=StepKind.RETURNED, actor=actor, text=reason.strip())
-    _audit_step(actor, entry, step, action="ledger.entry.returned", old=old)
-    return entry
+    return _move(entry_id, actor=actor, capability="ledger.decide", to=LedgerStatus.RETURNED,
+                 kind=StepKind.RETURNED, action="ledger.entry.returned", text=reason,
+                 check=lambda entry: _required(reason, "reason", _("请填写退回理由，写明需要补充或改正的内容。")))
+
+
+def _verified(entry_id: int, *, actor, to: str, kind: str, action: str, verification_method: str,
+              verified_on: date | None, verification_note: str, evidence: Sequence[UploadedFile],
+              check: Callable[[LedgerEntry], dict] | None = None,
+              fields: Mapping[str, object] | None = None) -> LedgerEntry:
+    """Closing or failing an entry: the authority says how and when it verified, and what it found."""
+
+    def verification(entry: LedgerEntry) -> dict:
+        errors = _verification_errors(entry, verification_method=verification_method, verified_on=verified_on,
+                                      verification_note=verification_note)
+        return {**errors, **check(entry)} if check is not None else errors
+
+    return _move(entry_id, actor=actor, capability="ledger.decide", to=to, kind=kind, action=action,
+                 text=verification_note, evidence=evidence, check=verification,
+                 fields=fields, recorded={"verification_method": verification_method, "verified_on": verified_on})
 
 
 @transaction.atomic
 def ledger_entry_close(*, entry_id: int, actor, verification_method: str, verified_on: date | None,
                        verification_note: str, evidence: Sequence[UploadedFile] = ()) -> LedgerEntry:
     """Close (销号) after checking that the fix worked: how, when, the conclusion, and proof on file."""
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.CLOSED)
-    _check_reach(actor, entry, "ledger.decide")
-    errors = _verification_errors(entry, verification_method=verification_method, verified_on=verified_on,
-                                  verification_note=verification_note)
-    files = _files_checked(evidence, errors)
-    reported = entry.steps.filter(kind=StepKind.FIX_SUBMITTED).order_by("-at", "-pk").first()
-    has_proof = reported is not None and reported.evidence.exists()
-    if not has_proof and not files and "evidence" not in errors:
-        errors["evidence"] = [_("没有整改完成的证明材料：机构报告整改完成时未上传，请上传核查取得的证明材料后再销号。")]
-    _raise_if(errors)
-    entry.closed_on = verified_on
-    old = _move(entry, to=LedgerStatus.CLOSED, extra_fields=["closed_on"])
-    step = _record_step(entry, kind=StepKind.CLOSED, actor=actor, text=verification_note.strip(), files=files,
-                        verification_method=verification_method, verified_on=verified_on)
-    _audit_step(actor, entry, step, action="ledger.entry.closed", old=old, verification_method=verification_method,
-                verified_on=verified_on)
-    return entry
+
+    def proof(entry: LedgerEntry) -> dict:
+        reported = entry.steps.filter(kind=StepKind.FIX_SUBMITTED).order_by("-at", "-pk").first()
+        has_proof = reported is not None and reported.evidence.exists()
+        # Nor any upload now; an upload that fails its own checks is reported as such, not as
+        # missing proof.
+        if not has_proof and not any(evidence or ()):
+            return {"evidence": [_("没有整改完成的证明材料：机构报告整改完成时未上传，请上传核查取得的证明材料后再销号。")]}
+        return {}
+
+    return _verified(entry_id, actor=actor, to=LedgerStatus.CLOSED, kind=StepKind.CLOSED,
+                     action="ledger.entry.closed", verification_method=verification_method,
+                     verified_on=verified_on, verification_note=verification_note, evidence=evidence,
+                     check=proof, fields={"closed_on": verified_on})
 
 
 @transaction.atomic
 def ledger_entry_mark_failed(*, entry_id: int, actor, verification_method: str, verified_on: date | None,
                              verification_note: str, evidence: Sequence[UploadedFile] = ()) -> LedgerEntry:
     """Verification found the rectification inadequate (整改不到位) [241-5]."""
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.FAILED)
-    _check_reach(actor, entry, "ledger.decide")
-    errors = _verification_errors(entry, verification_method=verification_method, verified_on=verified_on,
-                                  verification_note=verification_note)
-    files = _files_checked(evidence, errors)
-    _raise_if(errors)
-    old = _move(entry, to=LedgerStatus.FAILED)
-    step = _record_step(entry, kind=StepKind.FAILED, actor=actor, text=verification_note.strip(), files=files,
-                        verification_method=verification_method, verified_on=verified_on)
-    _audit_step(actor, entry, step, action="ledger.entry.failed", old=old, verification_method=verification_method,
-                verified_on=verified_on)
-    return entry
+    return _verified(entry_id, actor=actor, to=LedgerStatus.FAILED, kind=StepKind.FAILED,
+                     action="ledger.entry.failed", verification_method=verification_method,
+                     verified_on=verified_on, verification_note=verification_note, evidence=evidence)
 
 
 @transaction.atomic
 def ledger_entry_mark_refused(*, entry_id: int, actor, reason: str,
                               evidence: Sequence[UploadedFile] = ()) -> LedgerEntry:
     """The institution refuses to rectify (拒不整改) [241-5]."""
-    entry = _lock(entry_id)
-    assert_transition(entry, to=LedgerStatus.REFUSED)
-    _check_reach(actor, entry, "ledger.decide")
-    errors: dict[str, list[str]] = {}
-    if not (reason or "").strip():
-        errors["reason"] = [_("请写明认定拒不整改的事实和依据。")]
-    files = _files_checked(evidence, errors)
-    _raise_if(errors)
-    old = _move(entry, to=LedgerStatus.REFUSED)
-    step = _record_step(entry, kind=StepKind.REFUSED, actor=actor, text=reason.strip(), files=files)
-    _audit_step(actor, entry, step, action="ledger.entry.refused", old=old)
-    return entry
+    return _move(entry_id, actor=actor, capability="ledger.decide", to=LedgerStatus.REFUSED,
+                 kind=StepKind.REFUSED, action="ledger.entry.refused", text=reason, evidence=evidence,
+                 check=lambda entry: _required(reason, "reason", _("请写明认定拒不整改的事实和依据。")))
 
 
 # ---- Case-report spot checks (个案报告卡抽查) -----------------------------------------------------
