@@ -23,23 +23,23 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.ledger_list import percentile, recreate_database, setup_django  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    LEDGER_STATUS_WEIGHTS,
+    percentile,
+    run_page_benchmark,
+    time_requests,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_dashboard"
 LIMIT_MS = 300.0
 SEED = 2026
-STATUS_WEIGHTS = {"open": 15, "plan_submitted": 10, "accepted": 15, "returned": 5, "fix_submitted": 10,
-                  "closed": 30, "refused": 8, "failed": 7}
 READERS = {
     "bench_province": ("吉林省卫生健康委员会", "health_commission", "220000"),
     "bench_qc": ("吉林省职业病防治院", "qc_center", "220000"),
@@ -94,7 +94,7 @@ def build(institution_count: int, entries: int) -> None:
                              body=qc_center)
 
     print(f"writing {entries} ledger entries…", flush=True)
-    names, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    names, weights = list(LEDGER_STATUS_WEIGHTS), list(LEDGER_STATUS_WEIGHTS.values())
     for start in range(0, entries, 5000):
         size = min(5000, entries - start)
         chosen = [orgs[rng.randrange(len(orgs))] for _ in range(size)]
@@ -109,9 +109,7 @@ def build(institution_count: int, entries: int) -> None:
 
 
 def measure(requests: int) -> bool:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from inspections.models import OffSiteNotification, VerificationCase
@@ -129,20 +127,12 @@ def measure(requests: int) -> bool:
     for username in [*READERS, "bench_national"]:
         client = Client()
         client.force_login(User.objects.get(username=username))
-        for _ in range(5):
-            client.get(url)
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
+        timings, response, queries = time_requests(client, url, requests=requests, warm_up=5)
         if response.status_code != 200 or b'data-testid="dashboard"' not in response.content:
             sys.exit(f"{username}: HTTP {response.status_code} or no dashboard")
         p50, p95 = statistics.median(timings), percentile(timings, 95)
         ok = ok and p95 < LIMIT_MS
-        print(f"{username:<18}{len(captured):>9}{p50:>9.1f}{p95:>9.1f}{max(timings):>9.1f}")
+        print(f"{username:<18}{queries:>9}{p50:>9.1f}{p95:>9.1f}{max(timings):>9.1f}")
     print(f"\nlimit: p95 under {LIMIT_MS:.0f} ms per reader")
     return ok
 
@@ -154,28 +144,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not args.keep:
-        recreate_database(url)
-    static_root = tempfile.mkdtemp(prefix="dashboard-bench-static-")
-    try:
-        setup_django(url, static_root)
-        from django.core.management import call_command
-
-        call_command("collectstatic", interactive=False, verbosity=0)
-        print("migrating…", flush=True)
-        call_command("migrate", verbosity=0)
-        if not args.keep:
-            started = time.perf_counter()
-            build(args.institutions, args.entries)
-            print(f"built in {time.perf_counter() - started:.1f} s", flush=True)
-        ok = measure(args.requests)
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
-    if ok:
-        print("OK: every p95 under the limit")
-    else:
-        sys.exit("FAIL: a p95 is over the limit")
+    run_page_benchmark(os.environ.get("DATABASE_URL", DEFAULT_URL), keep=args.keep,
+                       static_prefix="dashboard-bench-static-", build=lambda: build(args.institutions, args.entries),
+                       measure=lambda: measure(args.requests))
 
 
 if __name__ == "__main__":

@@ -17,45 +17,13 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import ensure_database, setup_django  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_import"
 LIMIT_SECONDS = 30.0
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("portal_bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts with 'portal_bench'")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                             password=parts.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def credit_code(n: int) -> str:
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    body = f"12220000{n:09d}"
-    total = sum(alphabet.index(c) * w for c, w in zip(body, weights, strict=True))
-    return body + alphabet[(31 - total % 31) % 31]
 
 
 def generate(rows: int, items_per_row: int, seed: int = 2026) -> tuple[bytes, int]:
@@ -63,6 +31,7 @@ def generate(rows: int, items_per_row: int, seed: int = 2026) -> tuple[bytes, in
     from openpyxl import Workbook
 
     from filing.catalogue.models import Disease, ExamItem
+    from filing.demo import with_check_character
     from filing.importing import workbook as wb
     from portal.regions.models import Region
 
@@ -80,7 +49,7 @@ def generate(rows: int, items_per_row: int, seed: int = 2026) -> tuple[bytes, in
     item_rows = 0
     for n in range(1, rows + 1):
         diagnosis = n % 10 == 0
-        code = credit_code(n)
+        code = with_check_character(f"12220000{n:09d}")
         institutions.append([
             f"吉林省第{n}职业健康检查机构", code, "职业病诊断机构" if diagnosis else "职业健康检查机构",
             f"PDY{n:08d}", rng.choice(regions), f"长春市南关区人民大街{n}号", "0431-88888888", "张三", "李四",
@@ -108,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
 
-    recreate_database(url)
+    ensure_database(url, drop=True)
     setup_django(url)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command

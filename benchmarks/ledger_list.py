@@ -21,56 +21,26 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import (  # noqa: E402
+    LEDGER_STATUS_WEIGHTS,
+    percentile,
+    run_page_benchmark,
+    time_requests,
+)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_ledger"
 LIMIT_MS = 150.0
 INSTITUTIONS = 800
 SEED = 2026
 SUFFIXES = ["人民医院", "中心医院", "中医院", "职业病防治院", "疾病预防控制中心", "职工医院", "健康体检中心", "妇幼保健院"]
-STATUS_WEIGHTS = {"open": 15, "plan_submitted": 10, "accepted": 15, "returned": 5, "fix_submitted": 10,
-                  "closed": 30, "refused": 8, "failed": 7}
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("portal_bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts with 'portal_bench'")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                             password=parts.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django(url: str, static_root: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["STATIC_ROOT"] = static_root
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-    # Production mode, as served: cached templates, no debug toolbar of any kind; plain HTTP in-process.
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def build(entries: int) -> None:
@@ -116,8 +86,8 @@ def build(entries: int) -> None:
     print(f"writing {entries} entries…", flush=True)
     today = timezone.localdate()
     now = timezone.now()
-    statuses = list(STATUS_WEIGHTS)
-    weights = list(STATUS_WEIGHTS.values())
+    statuses = list(LEDGER_STATUS_WEIGHTS)
+    weights = list(LEDGER_STATUS_WEIGHTS.values())
     batch = []
     for n in range(entries):
         org = institutions[rng.randrange(INSTITUTIONS)]
@@ -166,15 +136,8 @@ def combinations(city_id: int, county_id: int) -> dict[str, list[tuple[str, dict
     }
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def measure(requests: int) -> bool:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from portal.accounts.models import User
@@ -195,15 +158,7 @@ def measure(requests: int) -> bool:
         client.force_login(user)
         for label, params in combos:
             target = f"{url}?{urlencode(params)}" if params else url
-            for _ in range(3):
-                client.get(target)
-            timings = []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = client.get(target)
-                timings.append((time.perf_counter() - started) * 1000)
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(target)
+            timings, response, queries = time_requests(client, target, requests=requests, warm_up=3)
             if response.status_code != 200:
                 sys.exit(f"{username} {target}: HTTP {response.status_code}")
             form = LedgerFilterForm({k: str(v) for k, v in params.items()} or None, regions=filter_regions(user))
@@ -211,7 +166,7 @@ def measure(requests: int) -> bool:
             p50, p95 = statistics.median(timings), percentile(timings, 95)
             every.extend(timings)
             ok = ok and p95 < LIMIT_MS
-            print(f"{username:<20}{label:<26}{rows:>7}{len(captured):>9}{p50:>9.1f}{p95:>9.1f}")
+            print(f"{username:<20}{label:<26}{rows:>7}{queries:>9}{p50:>9.1f}{p95:>9.1f}")
     print(f"\nall requests: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 95):.1f} ms, "
           f"max {max(every):.1f} ms (limit: p95 under {LIMIT_MS:.0f} ms per line)")
     return ok
@@ -223,29 +178,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if not args.keep:
-        recreate_database(url)
-    static_root = tempfile.mkdtemp(prefix="ledger-bench-static-")
-    try:
-        setup_django(url, static_root)
-        from django.core.management import call_command
-
-        # Production static storage needs its manifest, written to a throwaway directory.
-        call_command("collectstatic", interactive=False, verbosity=0)
-        print("migrating…", flush=True)
-        call_command("migrate", verbosity=0)
-        if not args.keep:
-            started = time.perf_counter()
-            build(args.entries)
-            print(f"built in {time.perf_counter() - started:.1f} s", flush=True)
-        ok = measure(args.requests)
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
-    if ok:
-        print("OK: every p95 under the limit")
-    else:
-        sys.exit("FAIL: a p95 is over the limit")
+    run_page_benchmark(os.environ.get("DATABASE_URL", DEFAULT_URL), keep=args.keep,
+                       static_prefix="ledger-bench-static-", build=lambda: build(args.entries),
+                       measure=lambda: measure(args.requests))
 
 
 if __name__ == "__main__":

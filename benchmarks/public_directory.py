@@ -39,7 +39,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import _common  # noqa: E402
+from benchmarks._common import ROOT, child_environment  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 INSTITUTIONS = 5000
@@ -51,42 +55,24 @@ PAGE_SIZE = 20
 
 
 def _environment(database_url: str, static_root: str, redis_url: str, cache: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
+    return child_environment(
+        database_url,
         # Production runs with Redis, which holds the public directory's cached responses
         # (filing.public_cache); --no-cache measures every request computed from the database.
-        "REDIS_URL": redis_url, "PUBLIC_CACHE_SECONDS": "600" if cache else "0",
-        "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "STATIC_ROOT": static_root,
+        REDIS_URL=redis_url, PUBLIC_CACHE_SECONDS="600" if cache else "0",
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0", STATIC_ROOT=static_root,
         # Connections live through the run (production: 60 s), so the CPU meter sees every backend.
-        "DB_CONN_MAX_AGE": "3600",
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "PORTAL_BENCHMARK_BASELINE": "1",
-        "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-    })
-    return env
+        DB_CONN_MAX_AGE="3600",
+        DJANGO_SETTINGS_MODULE="benchmarks.settings", PORTAL_BENCHMARK_BASELINE="1",
+    )
 
 
 # ---- 1. The database ---------------------------------------------------------------------
 
 def ensure_database(database_url: str, *, fresh: bool = False) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                             password=parts.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if fresh:
-            if not name.startswith("portal_bench"):
-                raise SystemExit(f"--fresh drops the database; {name!r} does not start with 'portal_bench'")
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-    admin.close()
+    if _common.ensure_database(database_url, drop=fresh):
+        print(f"created database {urlsplit(database_url).path.lstrip('/')}")
 
 
 def build_data(rebuild: bool) -> None:
@@ -337,8 +323,7 @@ class Result:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return _common.percentile(self.latencies, p) * 1000
 
 
 def run_load(name: str, port: int, paths: list[str], clients: int = CLIENTS, meter: CpuMeter | None = None
@@ -420,7 +405,6 @@ def main() -> None:
     static_root = tempfile.mkdtemp(prefix="portal-bench-static-")
     env = _environment(database_url, static_root, redis_url, cache=not args.no_cache)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     ensure_database(database_url, fresh=args.fresh)
     build_data(args.rebuild or args.fresh)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT,

@@ -34,6 +34,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import setup_django  # noqa: E402
+
 LIMIT_SECONDS = 20.0
 LIMIT_MB = 400.0
 
@@ -55,15 +59,6 @@ ITEMS = ["粉尘作业", "化学因素（苯、甲苯、二甲苯）", "物理�
          "铅及其无机化合物", "锰及其无机化合物", "正己烷", "电工作业"]
 CATEGORIES = ["职业健康检查", "职业健康检查；职业病诊断", "职业健康检查（放射）"]
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def make_sheet():
@@ -178,7 +173,7 @@ def main() -> int:
                         help="time the phases of one chunk rendered in this process instead")
     parser.add_argument("--cprofile", action="store_true", help="with --chunk-profile: print a cProfile listing")
     args = parser.parse_args()
-    setup_django()
+    setup_django(quiet=True)
     if args.chunk_profile:
         return chunk_profile(args)
     from reporting.publications import rendering

@@ -39,7 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import ROOT, child_environment  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_publishing"
 TARGET_SECONDS = 20.0
 TARGET_MB = 400.0
@@ -47,9 +50,7 @@ INSTITUTIONS = 5000
 
 
 def _environment(database_url: str, media_root: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "portal.settings", "MEDIA_ROOT": media_root,
-                "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
+    env = child_environment(database_url, MEDIA_ROOT=media_root)
     env.pop("REDIS_URL", None)  # tasks run in the process; nothing is queued
     return env
 
@@ -178,7 +179,6 @@ def main() -> None:
     media_root = tempfile.mkdtemp(prefix="portal-bench-media-")
     env = _environment(database_url, media_root)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     build(database_url, fresh=args.fresh, rebuild=args.rebuild)
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
     if args.workers:

@@ -20,37 +20,13 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import ensure_database, setup_django  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_qc"
 LIMIT_MS = 200.0
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("portal_bench"):
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database's name starts with 'portal_bench'")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                             password=parts.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def build_assessment():
@@ -101,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
 
-    recreate_database(url)
+    ensure_database(url, drop=True)
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection

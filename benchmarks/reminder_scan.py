@@ -30,7 +30,10 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import benchmark_database, ensure_database, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_reminders"
 TODAY = date(2026, 12, 1)  # 30 days before 31 December: the year's plan items are at a stage
@@ -48,37 +51,14 @@ NANGUAN, NONGAN = "220102", "220122"  # Nong'an county is supervised by Changchu
 
 
 def setup_environment(keep: bool) -> None:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL database")
-    import psycopg2
-    from psycopg2 import sql
-
-    name = parts.path.lstrip("/")
-    if not name.startswith("portal_bench"):
-        raise SystemExit("the benchmark drops and recreates its database: its name must start with portal_bench")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                             password=parts.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cursor.fetchone() is not None
-        if exists and not keep:
-            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = False
-        if not exists:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-
-    import django
-
-    django.setup()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    # Refused even with --keep: the rows are added to whatever database this names.
+    benchmark_database(url)
+    ensure_database(url, drop=not keep)
+    # Tasks in the process (even with REDIS_URL set) and e-mail kept in memory: the timing
+    # includes the digests and their e-mail copies.
+    setup_django(url, quiet=True, CELERY_TASK_ALWAYS_EAGER="1",
+                 EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 
 
 def step(label: str):
