@@ -4,21 +4,13 @@ Each importer's own tests pin its wording end to end; these pin the shared logic
 """
 
 import io
-import zipfile
 
 import pytest
 from openpyxl import Workbook
 
 from portal.core import workbooks
 from portal.core.workbooks import Issue
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+from portal.testing.files import zip_of
 
 
 def xlsx_of(rows) -> bytes:

@@ -21,6 +21,7 @@ from portal.accounts.models import Organisation
 from portal.audit.models import AuditEntry
 from portal.core.models import StoredFile
 from portal.regions.models import Region
+from portal.testing.files import zip_of
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -234,27 +235,16 @@ def test_not_a_zip(admin, jilin):
 
 
 def test_zip_bomb(admin, jilin):
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (wb.MAX_UNCOMPRESSED_BYTES + 1))
-    content = buffer.getvalue()
+    content = zip_of({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>",
+                      "xl/worksheets/sheet1.xml": b"\0" * (wb.MAX_UNCOMPRESSED_BYTES + 1)})
     assert len(content) < 1024 * 1024
     messages = rejected_upload(content, admin, jilin)
     assert "疑似压缩炸弹" in messages[0]
 
 
 def test_malformed_workbook(admin, jilin):
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<not-a-workbook")
-    messages = rejected_upload(buffer.getvalue(), admin, jilin)
+    content = zip_of({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<not-a-workbook"}, compress=False)
+    messages = rejected_upload(content, admin, jilin)
     assert "已损坏或格式不受支持" in messages[0]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime
 
 import pytest
@@ -11,6 +10,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 
 from filing.importing.plan import parse_date
 from filing.importing.xlsx import Workbook, XlsxError, column_index
+from portal.testing.files import zip_of
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -28,15 +28,11 @@ def package(sheet_xml: str, shared_xml: str | None = None, *, prefix: str = "") 
             + (f'<Relationship Id="rId2" Type="{RELS}/sharedStrings" Target="/xl/sharedStrings.xml"/>'
                if shared_xml is not None else "")
             + '</Relationships>')
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", workbook)
-        archive.writestr("xl/_rels/workbook.xml.rels", rels)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-        if shared_xml is not None:
-            archive.writestr("xl/sharedStrings.xml", shared_xml)
-    return buffer.getvalue()
+    members = {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels,
+               "xl/worksheets/sheet1.xml": sheet_xml}
+    if shared_xml is not None:
+        members["xl/sharedStrings.xml"] = shared_xml
+    return zip_of(members, compress=False)
 
 
 def test_cell_types_as_excel_shows_them():

@@ -4,7 +4,6 @@ whole, with the reason it names, and nothing is saved."""
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from inspections.choices import ChecklistSection, ChecklistVersionStatus
 from inspections.models import ChecklistLine, ChecklistVersion
 from inspections.services.checklists import IMPORT_HEADERS, MAX_IMPORT_ROWS, checklist_version_import
 from portal.audit.models import AuditEntry
+from portal.testing.files import members_of, zip_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECTION_LABELS = [str(s.label) for s in ChecklistSection]
@@ -119,10 +119,7 @@ def test_a_file_that_is_not_a_workbook_is_refused(jilin, qc_user, nothing_saved)
 
 
 def test_a_damaged_workbook_is_refused(jilin, qc_user, nothing_saved):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("hello.txt", "not a workbook")
-    upload = SimpleUploadedFile("核查表.xlsx", buffer.getvalue(), content_type=XLSX)
+    upload = SimpleUploadedFile("核查表.xlsx", zip_of({"hello.txt": "not a workbook"}), content_type=XLSX)
     assert refused(jilin, qc_user, upload) == ["无法读取该 Excel 文件。"]
 
 
@@ -130,13 +127,9 @@ def test_a_zip_bomb_is_refused_before_it_is_parsed(jilin, qc_user, nothing_saved
     from inspections.services import checklists
 
     monkeypatch.setattr(checklists, "MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with zipfile.ZipFile(io.BytesIO(xlsx(good_rows()).read())) as real:
-            for member in real.infolist():
-                archive.writestr(member, real.read(member))
-        archive.writestr("xl/media/padding.bin", b"\0" * (2 * 1024 * 1024))  # 2 MB that deflate to 2 KB
-    upload = SimpleUploadedFile("核查表.xlsx", buffer.getvalue(), content_type=XLSX)
+    padded = zip_of({**members_of(xlsx(good_rows()).read()),
+                     "xl/media/padding.bin": b"\0" * (2 * 1024 * 1024)})  # 2 MB that deflate to 2 KB
+    upload = SimpleUploadedFile("核查表.xlsx", padded, content_type=XLSX)
     assert len(upload) < 100 * 1024
     assert refused(jilin, qc_user, upload) == ["Excel 文件解压后达 2 MB，超过上限 1 MB，疑似压缩炸弹，已拒绝。"]
 

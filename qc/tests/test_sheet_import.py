@@ -3,14 +3,13 @@ and says exactly what is wrong."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.audit.models import AuditEntry
+from portal.testing.files import zip_of
 from qc.choices import Applicability, SheetPart, SheetVersionStatus
 from qc.exporters import sheet_template_xlsx, sheet_version_export_xlsx
 from qc.importers import read_xlsx
@@ -171,22 +170,14 @@ def test_a_new_version_cannot_change_what_the_sheet_is_for(province, qc_user):
     assert SheetVersion.objects.count() == 1
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(("content", "name", "expected"), [
     (b"%PDF-1.7 not a workbook", "sheet.xlsx", "类型不受支持或内容与扩展名不符"),
     (workbook(INFO, GOOD_ROWS), "sheet.xls", "类型不受支持或内容与扩展名不符"),
     (b"", "sheet.xlsx", "是空文件"),
-    (_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>", "xl/big.xml": b"\0" * (21 * 1024 * 1024)}),
+    (zip_of({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>", "xl/big.xml": b"\0" * (21 * 1024 * 1024)}),
      "sheet.xlsx", "疑似压缩炸弹"),
-    (_zip({"readme.txt": b"hello"}), "sheet.xlsx", "不是 Excel 工作簿"),
-    (_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<broken"}), "sheet.xlsx", "已损坏"),
+    (zip_of({"readme.txt": b"hello"}), "sheet.xlsx", "不是 Excel 工作簿"),
+    (zip_of({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<broken"}), "sheet.xlsx", "已损坏"),
 ])
 def test_files_that_are_not_sound_workbooks_are_refused(content, name, expected, province, qc_user):
     result = run(province, qc_user, content, name)

@@ -15,6 +15,7 @@ from filing.catalogue.models import CatalogueEdition, Disease, DiseaseCategory, 
 from filing.catalogue.services import catalogue_import_xlsx
 from portal.accounts.choices import Role
 from portal.audit.models import AuditEntry
+from portal.testing.files import zip_of
 
 from .conftest import make_xlsx
 
@@ -168,11 +169,7 @@ def zip_bomb() -> bytes:
 
 
 def broken_workbook() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types")
-        archive.writestr("xl/workbook.xml", "not xml at all")
-    return buffer.getvalue()
+    return zip_of({"[Content_Types].xml": "<Types", "xl/workbook.xml": "not xml at all"}, compress=False)
 
 
 BAD_FILES = {
@@ -189,10 +186,7 @@ BAD_FILES = {
 
 
 def _plain_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("readme.txt", "hello")
-    return buffer.getvalue()
+    return zip_of({"readme.txt": "hello"}, compress=False)
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
