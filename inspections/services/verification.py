@@ -18,7 +18,7 @@ from filing.services import filed_item_set_status
 from portal.accounts.choices import OrgKind
 from portal.accounts.models import User
 from portal.audit.services import audit
-from portal.core.uploads import store_upload, validate_upload
+from portal.core.uploads import store_upload, uploads_checked
 from portal.workdays.services import add_months, add_working_days
 
 from ..choices import (
@@ -183,14 +183,8 @@ def verification_answer(*, case_id: int, actor, line_id: int, answer: str, note:
         errors["answer"] = [_("请选择符合、不符合或不适用。")]
     elif answer == Answer.NOT_CONFORMING and not (note or "").strip():
         errors["note"] = [_("不符合时须说明发现的问题。")]
-    files = [f for f in (evidence or []) if f]
-    if len(files) > MAX_EVIDENCE_FILES:
-        errors["evidence"] = [_("每条最多上传 %(n)s 个文件。") % {"n": MAX_EVIDENCE_FILES}]
-    for upload in files:
-        try:
-            validate_upload(upload, kinds=EVIDENCE_KINDS, field="evidence")
-        except ValidationError as exc:
-            errors.setdefault("evidence", []).extend(exc.message_dict["evidence"])
+    files = uploads_checked(evidence, errors, field="evidence", kinds=EVIDENCE_KINDS, max_files=MAX_EVIDENCE_FILES,
+                            too_many=_("每条最多上传 %(n)s 个文件。"))
     raise_if(errors)
     row, created = ChecklistAnswer.objects.get_or_create(
         case=case, line=line, defaults={"answer": answer, "note": (note or "").strip(), "answered_by": actor})

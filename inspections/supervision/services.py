@@ -23,7 +23,7 @@ from portal.accounts.models import Organisation
 from portal.accounts.permissions import has_capability
 from portal.accounts.scoping import institution_ids_for, region_within
 from portal.audit.services import audit, snapshot
-from portal.core.uploads import store_upload, validate_upload
+from portal.core.uploads import store_upload, uploads_checked
 from qc.ledger.choices import LedgerSource
 from qc.ledger.services import ledger_entry_open
 
@@ -111,15 +111,7 @@ def _within(org: Organisation, institution: Organisation) -> bool:
 
 
 def _files_checked(files: Iterable[UploadedFile] | None, errors: dict, field: str) -> list[UploadedFile]:
-    files = [f for f in (files or []) if f]
-    if len(files) > MAX_EVIDENCE_FILES:
-        errors.setdefault(field, []).append(_("每次最多上传 %(n)s 个文件。") % {"n": MAX_EVIDENCE_FILES})
-    for upload in files:
-        try:
-            validate_upload(upload, field=field)
-        except ValidationError as exc:
-            errors.setdefault(field, []).extend(exc.message_dict[field])
-    return files
+    return uploads_checked(files, errors, field=field, max_files=MAX_EVIDENCE_FILES)
 
 
 def _count_errors(value, label: str) -> list[str]:

@@ -51,6 +51,27 @@ def validate_upload(upload: UploadedFile, *, kinds=DOCUMENT_KINDS, max_bytes: in
                            % {"name": name, "exts": "、".join(allowed_ext)}})
 
 
+def uploads_checked(uploads, errors: dict, *, field: str, kinds=DOCUMENT_KINDS, max_files: int | None = None,
+                    too_many: str = "") -> list[UploadedFile]:
+    """The non-empty uploads of a form field, each validated before anything is stored.
+
+    A step that attaches files validates them together with its other inputs, so that all
+    reasons are shown at once and a refused step leaves no file behind: each reason is added
+    to ``errors[field]``, nothing is raised. More than ``max_files`` files are refused as a
+    whole with ``too_many`` (a message with ``%(n)s``), without reading them.
+    """
+    files = [upload for upload in (uploads or []) if upload]
+    if max_files is not None and len(files) > max_files:
+        errors.setdefault(field, []).append((too_many or _("每次最多上传 %(n)s 个文件。")) % {"n": max_files})
+        return files
+    for upload in files:
+        try:
+            validate_upload(upload, kinds=kinds, field=field)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.message_dict[field])
+    return files
+
+
 def store_upload(upload: UploadedFile, *, actor=None, province_id: int | None = None,
                  kinds=DOCUMENT_KINDS, field: str = "file") -> StoredFile:
     kind, ext = validate_upload(upload, kinds=kinds, field=field)

@@ -24,7 +24,7 @@ from portal.accounts.choices import OrgKind
 from portal.accounts.permissions import has_capability
 from portal.accounts.scoping import CHANGE, user_covers_region
 from portal.audit.services import audit, snapshot
-from portal.core.uploads import store_upload, validate_upload
+from portal.core.uploads import store_upload, uploads_checked
 
 from .choices import (
     LEDGER_TRANSITIONS,
@@ -98,18 +98,7 @@ def _institution_errors(actor, institution) -> list[str]:
 
 
 def _files_checked(evidence: Sequence[UploadedFile] | None, errors: dict, *, field: str = "evidence") -> list:
-    """Validate every upload before anything is stored, so a refused step leaves no file behind."""
-    files = [f for f in (evidence or []) if f]
-    if len(files) > MAX_EVIDENCE_FILES:
-        errors.setdefault(field, []).append(
-            _("每次最多上传 %(n)s 个文件。") % {"n": MAX_EVIDENCE_FILES})
-        return files
-    for upload in files:
-        try:
-            validate_upload(upload, field=field)
-        except ValidationError as exc:
-            errors.setdefault(field, []).extend(exc.message_dict[field])
-    return files
+    return uploads_checked(evidence, errors, field=field, max_files=MAX_EVIDENCE_FILES)
 
 
 def _raise_if(errors: dict) -> None:
