@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, When
 
 from filing.choices import FilingStatus, InstitutionKind
 from filing.models import Filing
@@ -269,10 +269,10 @@ def national_by_province(user, *, today: date) -> NationalFigures:
     merge(_programme_finals(user, [year - 1, year]), "province_id",
           covered_year=Count("institution_id", distinct=True, filter=Q(year=year)),
           covered_two=Count("institution_id", distinct=True))
-    rules = {}
-    for province_id, rule in (QCScheme.objects.filter(year__lte=year).order_by("province_id", "-year")
-                              .distinct("province_id").values_list("province_id", "coverage_rule")):
-        rules[province_id] = rule
+    # Each province's rule is that of its latest scheme up to the year (portable: no DISTINCT ON).
+    latest = QCScheme.objects.filter(province_id=OuterRef("province_id"), year__lte=year).order_by("-year")
+    rules = dict(QCScheme.objects.filter(year=Subquery(latest.values("year")[:1]))
+                 .values_list("province_id", "coverage_rule"))
     provinces = Region.objects.filter(pk__in=[pk for pk in rows if pk is not None]).order_by("code")
     result = NationalFigures(year=year)
     for province in provinces:
