@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,12 +17,21 @@ from portal.regions.models import Region
 
 from .choices import (
     ApplicationStatus,
+    FilingStatus,
     QualityDocumentType,
     StaffRole,
     Title,
     VersionStatus,
 )
-from .models import AccountApplication, FiledItem, Filing, FilingVersion, StaffMember
+from .models import (
+    AccountApplication,
+    Equipment,
+    FiledItem,
+    Filing,
+    FilingVersion,
+    StaffCertificate,
+    StaffMember,
+)
 
 DECIDED_STATUSES = (VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED)
 
@@ -274,3 +283,27 @@ def filing_history(user, filing: Filing) -> list[HistoryEntry]:
         if version.status in DECIDED_STATUSES:
             base = version
     return list(reversed(entries))
+
+
+def dated_certificates_in_force() -> QuerySet[StaffCertificate]:
+    """Certificates with an expiry date of the staff declared on a filing's current accepted version.
+
+    What a certificate-expiry reminder follows and what the institution's home counts: a
+    certificate of an earlier version, a draft change or a cancelled filing is not in force.
+    """
+    return StaffCertificate.objects.filter(
+        expires_on__isnull=False,
+        staff__version__status=VersionStatus.ACCEPTED,
+        staff__version__filing__status=FilingStatus.ACCEPTED,
+        staff__version__filing__current_version=F("staff__version"),
+    )
+
+
+def dated_equipment_in_force() -> QuerySet[Equipment]:
+    """Equipment with a calibration due date declared on a filing's current accepted version (as above)."""
+    return Equipment.objects.filter(
+        calibration_due_on__isnull=False,
+        version__status=VersionStatus.ACCEPTED,
+        version__filing__status=FilingStatus.ACCEPTED,
+        version__filing__current_version=F("version"),
+    )

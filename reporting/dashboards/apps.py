@@ -8,8 +8,8 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("工作台统计")
 
     def home_panels(self, request) -> list[dict]:
-        """Called by the portal's home page: the authority's dashboard panels (portal never imports
-        reporting, so it asks every app for panels)."""
+        """Called by the portal's home page: the authority's dashboard panels, or the institution's own
+        (portal never imports reporting, so it asks every app for panels)."""
         from django.utils import timezone
 
         from .panels import home_panels

@@ -1,9 +1,12 @@
-"""The figures of the authorities' dashboards, each group counted by the database in one query.
+"""The figures of the dashboards, each group counted by the database in one query.
 
 Every figure starts from the owning app's scoped selector (the filing queue, the verification
 list, the ledger, the off-site list, final official QC results), so a dashboard counts exactly the
 rows the list behind it shows. Figures are conditional aggregates (``Count(..., filter=Q(...))``)
 grouped in SQL; Python only turns a handful of grouped rows into percentages.
+
+The authorities read their jurisdiction; an institution's staff read their own institution's
+matters (the same scoped selectors narrow to it), at the end of this module.
 """
 
 from __future__ import annotations
@@ -12,21 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, When
 
-from filing.choices import FilingStatus, InstitutionKind
-from filing.models import Filing
-from filing.selectors import queue_for
+from filing.choices import VERSION_OPEN, FilingStatus, InstitutionKind, VersionStatus
+from filing.models import Filing, FilingVersion
+from filing.selectors import dated_certificates_in_force, dated_equipment_in_force, filings_for, queue_for
 from inspections.choices import VERIFICATION_PENDING
 from inspections.selectors import upcoming_off_site, verifications_for
 from portal.accounts.choices import OrgKind, Role
 from portal.accounts.models import Organisation
 from portal.regions.models import Region, RegionLevel
-from qc.choices import PROVINCIAL_SHARE_PERCENT, CoverageRule
+from qc.choices import PROVINCIAL_SHARE_PERCENT, AssessmentStatus, CoverageRule
 from qc.ledger.choices import FINAL_STATUSES, UNRECTIFIED_STATUSES
 from qc.ledger.selectors import overdue_q, visible_entries
 from qc.models import QCScheme
-from qc.selectors import coverage_rule_for, final_official_assessments
+from qc.selectors import coverage_rule_for, final_official_assessments, response_assessments_for
 
 # Verifications whose 3-month limit falls within this many days count as due soon.
 DUE_SOON_DAYS = 30
@@ -282,3 +285,121 @@ def national_by_province(user, *, today: date) -> NationalFigures:
         covered = covered_two if rule == CoverageRule.BIENNIAL_ALL else covered_year
         result.rows.append(ProvinceRow(province=province, rule=rule, covered=covered, **data))
     return result
+
+
+# ---- An institution's own matters ------------------------------------------------------------------
+#
+# The same scoped selectors as the authorities' figures: for an institution user ``restrict`` keeps the
+# rows of the institution its staff act for, so another institution's rows are never there.
+
+@dataclass
+class FilingState:
+    """One of the institution's filings and the version it has open (draft, submitted or returned)."""
+
+    pk: int
+    kind: str
+    filing_number: str | None
+    status: str
+    filed_on: date | None
+    current_version_id: int | None
+    open_version_id: int | None = None
+    open_kind: str | None = None
+    open_status: str | None = None
+    receipt_due_on: date | None = None
+
+
+def institution_filings(user) -> list[FilingState]:
+    """The institution's filings with their open version, in one query.
+
+    The open version is the one ``filing.services.open_version`` finds: the newest draft, submitted
+    or returned version; there is one at a time.
+    """
+    newest_open = (FilingVersion.objects.filter(filing_id=OuterRef("pk"), status__in=VERSION_OPEN)
+                   .order_by("-number"))
+
+    def open_field(name: str) -> Subquery:
+        return Subquery(newest_open.values(name)[:1])
+
+    rows = (filings_for(user).order_by("kind", "pk")
+            .annotate(open_version_id=open_field("pk"), open_kind=open_field("version_kind"),
+                      open_status=open_field("status"), open_receipt_due_on=open_field("receipt_due_on"))
+            .values("pk", "kind", "filing_number", "status", "filed_on", "current_version_id",
+                    "open_version_id", "open_kind", "open_status", "open_receipt_due_on"))
+    return [FilingState(
+        pk=r["pk"], kind=r["kind"], filing_number=r["filing_number"], status=r["status"], filed_on=r["filed_on"],
+        current_version_id=r["current_version_id"], open_version_id=r["open_version_id"], open_kind=r["open_kind"],
+        open_status=r["open_status"],
+        receipt_due_on=r["open_receipt_due_on"] if r["open_status"] == VersionStatus.SUBMITTED else None,
+    ) for r in rows]
+
+
+def institution_ledger(user, *, today: date) -> dict:
+    """Entries not settled (the list's ``open_only``), of which overdue, and the nearest due date still
+    ahead; as the ledger list counts them with the same filters."""
+    unsettled = ~Q(status__in=FINAL_STATUSES)
+    return visible_entries(user).order_by().aggregate(
+        open=Count("pk", filter=unsettled), overdue=Count("pk", filter=unsettled & overdue_q(today)),
+        next_due=Min("due_on", filter=unsettled & Q(due_on__gte=today)))
+
+
+def institution_results(user, *, today: date) -> dict:
+    """Results sent to the institution whose response window is still open (``qc.services.workflow.
+    window_open``: until ``response_due_on`` inclusive), and the latest final result of this or last year."""
+    results = response_assessments_for(user).order_by()
+    waiting = Q(status=AssessmentStatus.SENT, response_due_on__gte=today)
+    figures = results.aggregate(awaiting=Count("pk", filter=waiting),
+                                next_due=Min("response_due_on", filter=waiting))
+    # Ordered as qc.selectors.latest_final_assessment orders them.
+    figures["latest"] = (results.filter(status=AssessmentStatus.FINAL, year__gte=today.year - 1, year__lte=today.year)
+                         .order_by("-assessed_on", "-finalised_at", "-pk")
+                         .values("pk", "year", "grade", "passed").first())
+    return figures
+
+
+def institution_verification(user) -> dict | None:
+    """The institution's on-site verification not yet signed off, the earliest due first."""
+    return (verifications_for(user).filter(status__in=VERIFICATION_PENDING).order_by("due_on", "pk")
+            .values("pk", "status", "scheduled_on", "due_on").first())
+
+
+def institution_off_site(user, *, today: date) -> dict:
+    """Off-site work not yet ended (the upcoming list), and the next day one starts."""
+    return upcoming_off_site(user, on=today).order_by().aggregate(
+        upcoming=Count("pk"), next_start=Min("starts_on", filter=Q(starts_on__gte=today)))
+
+
+@dataclass
+class ExpiryFigures:
+    """Certificates and calibrations of the current versions past their date, or reaching it soon."""
+
+    certificates_expired: int = 0
+    certificates_soon: int = 0
+    calibrations_expired: int = 0
+    calibrations_soon: int = 0
+    # The current versions these are declared on (the version page lists them with their dates).
+    version_ids: set[int] = field(default_factory=set)
+
+
+def institution_expiry(user, *, today: date, within: int = DUE_SOON_DAYS) -> ExpiryFigures:
+    """Two grouped queries (one row per current version): expired before ``today``, or expiring from
+    ``today`` to ``within`` days ahead."""
+    last = today + timedelta(days=within)
+    filings = filings_for(user).order_by().values("pk")
+    figures = ExpiryFigures()
+    certificates = (dated_certificates_in_force().filter(staff__version__filing__in=filings, expires_on__lte=last)
+                    .order_by().values("staff__version_id")
+                    .annotate(expired=Count("pk", filter=Q(expires_on__lt=today)),
+                              soon=Count("pk", filter=Q(expires_on__gte=today))))
+    for row in certificates:
+        figures.certificates_expired += row["expired"]
+        figures.certificates_soon += row["soon"]
+        figures.version_ids.add(row["staff__version_id"])
+    calibrations = (dated_equipment_in_force().filter(version__filing__in=filings, calibration_due_on__lte=last)
+                    .order_by().values("version_id")
+                    .annotate(expired=Count("pk", filter=Q(calibration_due_on__lt=today)),
+                              soon=Count("pk", filter=Q(calibration_due_on__gte=today))))
+    for row in calibrations:
+        figures.calibrations_expired += row["expired"]
+        figures.calibrations_soon += row["soon"]
+        figures.version_ids.add(row["version_id"])
+    return figures

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from filing.choices import FilingStatus, InstitutionKind, VersionStatus
-from filing.models import Filing, FilingVersion
+from filing.choices import FilingStatus, InstitutionKind, StaffRole, VersionKind, VersionStatus
+from filing.models import Equipment, Filing, FilingVersion, StaffCertificate, StaffMember
 from inspections.choices import VerificationStatus
 from inspections.models import OffSiteNotification, VerificationCase
 from portal.accounts.choices import OrgKind
@@ -70,6 +70,33 @@ def waiting_filings(regions: list[Region], due_dates: list[date], *, start: int 
     return orgs
 
 
+def open_version(org: Organisation, *, status: str = VersionStatus.DRAFT, kind: str = VersionKind.CHANGE,
+                 receipt_due_on: date | None = None) -> FilingVersion:
+    """A version the institution has open on its filing (a change by default), numbered after the others."""
+    filing = org._filing
+    number = filing.versions.count() + 1
+    return FilingVersion.objects.create(
+        filing=filing, number=number, version_kind=kind, status=status, name=org.name, credit_code=_code(org.pk),
+        region_id=org.region_id, receipt_due_on=receipt_due_on,
+        submitted_at=timezone.now() if status == VersionStatus.SUBMITTED else None)
+
+
+def certificates(version: FilingVersion, expiry_dates: list[date | None]) -> list[StaffCertificate]:
+    """One staff member per certificate on ``version``, each certificate valid until its date."""
+    staff = StaffMember.objects.bulk_create([
+        StaffMember(version=version, name=f"医师{i}", role=StaffRole.PHYSICIAN, order=i)
+        for i in range(len(expiry_dates))], batch_size=BATCH)
+    return StaffCertificate.objects.bulk_create([
+        StaffCertificate(staff=member, name="医师执业证书", number=f"ZS{member.pk:08d}", expires_on=expires_on)
+        for member, expires_on in zip(staff, expiry_dates, strict=True)], batch_size=BATCH)
+
+
+def equipment(version: FilingVersion, due_dates: list[date | None]) -> list[Equipment]:
+    return Equipment.objects.bulk_create([
+        Equipment(version=version, name="纯音听力计", model="AD229", serial_number=f"SN{i:06d}", calibration_due_on=due)
+        for i, due in enumerate(due_dates)], batch_size=BATCH)
+
+
 def verifications(orgs: list[Organisation], due_dates: list[date], *,
                   status: str = VerificationStatus.OPEN) -> list[VerificationCase]:
     return VerificationCase.objects.bulk_create([
@@ -86,13 +113,14 @@ def scheme(province: Region, year: int, *, rule: str = CoverageRule.YEARLY_ALL) 
 
 def assessments(orgs: list[Organisation], *, scheme: QCScheme, year: int, passed: list[bool | None],
                 body: Organisation | None = None, kind: str = AssessmentKind.OFFICIAL,
-                status: str = AssessmentStatus.FINAL) -> list[Assessment]:
-    """One assessment per institution; ``passed`` parallel to ``orgs``."""
+                status: str = AssessmentStatus.FINAL, response_due_on: list[date] | None = None) -> list[Assessment]:
+    """One assessment per institution; ``passed`` (and ``response_due_on`` of a sent result) parallel to ``orgs``."""
+    due_dates = response_due_on or [None] * len(orgs)
     return Assessment.objects.bulk_create([
         Assessment(province_id=o.province_id, institution=o, filing=o._filing, scheme=scheme, year=year,
                    assessed_on=date(year, 6, 1), kind=kind, status=status, passed=p, assessing_body=body,
-                   grade="合格" if p else "不合格")
-        for o, p in zip(orgs, passed, strict=True)], batch_size=BATCH)
+                   grade="合格" if p else "不合格", response_due_on=due)
+        for o, p, due in zip(orgs, passed, due_dates, strict=True)], batch_size=BATCH)
 
 
 def ledger_entries(orgs: list[Organisation], due_dates: list[date], statuses: list[str]) -> list[LedgerEntry]:

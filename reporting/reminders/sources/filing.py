@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from filing.choices import FilingStatus, VersionKind, VersionStatus
 from filing.models import Equipment, FilingVersion, StaffCertificate
+from filing.selectors import dated_certificates_in_force, dated_equipment_in_force
 from filing.services import CHANGE_WORKING_DAYS
 from portal.accounts.choices import OrgKind
 from portal.notifications.selectors import StaffGroup
@@ -80,12 +80,7 @@ def certificate_expiry(*, today: date):
     """Certificates of the staff declared on a filing's current accepted version."""
     title, url = _("人员证书到期：%(staff)s 的 %(certificate)s（%(institution)s）"), _filing_url()
     rows = (
-        StaffCertificate.objects.filter(
-            expires_on__isnull=False,
-            staff__version__status=VersionStatus.ACCEPTED,
-            staff__version__filing__status=FilingStatus.ACCEPTED,
-            staff__version__filing__current_version=F("staff__version"),
-        )
+        dated_certificates_in_force()
         .order_by("pk")
         .values_list("pk", "expires_on", "name", "staff__name", "staff__version__name",
                      "staff__version__filing__province_id", "staff__version__filing__institution_id")
@@ -102,12 +97,7 @@ def calibration_expiry(*, today: date):
     """Calibration of the equipment declared on a filing's current accepted version."""
     title, url = _("仪器设备检定/校准到期：%(equipment)s（%(institution)s）"), _filing_url()
     rows = (
-        Equipment.objects.filter(
-            calibration_due_on__isnull=False,
-            version__status=VersionStatus.ACCEPTED,
-            version__filing__status=FilingStatus.ACCEPTED,
-            version__filing__current_version=F("version"),
-        )
+        dated_equipment_in_force()
         .order_by("pk")
         .values_list("pk", "calibration_due_on", "name", "serial_number", "version__name",
                      "version__filing__province_id", "version__filing__institution_id")
