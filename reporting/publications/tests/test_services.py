@@ -6,6 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from portal.accounts.choices import Role
@@ -113,7 +114,8 @@ def test_publishing_twice_does_nothing_new(publish, world, fake_render):
 def test_every_transition_is_audited(publish, commission, world):
     publication = publish(K.PENALTIES)
     publication_withdraw(publication_id=publication.pk, actor=commission, reason="数据有误")
-    actions = list(AuditEntry.objects.filter(object_id=str(publication.pk)).order_by("pk")
+    actions = list(AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Publication),
+                                             object_id=str(publication.pk)).order_by("pk")
                    .values_list("action", flat=True))
     assert actions == ["publications.scheduled", "publications.published", "publications.withdrawn"]
 
