@@ -10,10 +10,10 @@ acceptance (they are rendered on download, or by a worker when one runs).
 The public filings are spread over the years since filing replaced approval (2019): the
 services accept on the day they run, so the demo then dates each acceptance back (filing date,
 number, submission and decision times, the date examinations started), one audited step per
-filing. It does so *after* acceptance on purpose: the verification case that inspections opens
-on filing_accepted keeps today's date and is due in three months, so old filings do not become
-hundreds of overdue verifications (a real province would have verified them long ago; the
-inspections demo makes its few overdue cases itself).
+filing. The verification case that inspections opens on filing_accepted is dated that day;
+filing knows nothing of it, so the inspections demo (which runs next) dates each case as its
+filing, and has those whose three months have passed verified in time, as a real province would
+have (bar the few overdue cases it makes on purpose).
 
 Deterministic (one seeded generator per institution) and safe to run twice: an
 institution whose credit code already exists is left as it is.
@@ -492,9 +492,11 @@ def _applications(province: Region, regions: list[Region]) -> int:
 
 
 @transaction.atomic
-def seed_filing_demo(ctx, *, size: int = DEMO_SIZE, progress: Callable[[str], None] | None = None) -> dict:
-    """Build the demo filings; returns counts by outcome of the filings created this time."""
+def seed_filing_demo(ctx, *, size: int | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """Build the demo filings (DEMO_SIZE institutions unless ``size``); returns counts by outcome of the
+    filings created this time."""
     say = progress or (lambda text: sys.stdout.write(text + "\n"))
+    size = DEMO_SIZE if size is None else size
     province = ctx.province
     actor_admin = ctx.users.get("admin_jl")
     decider = ctx.users.get("zk_jl") or actor_admin

@@ -3,12 +3,17 @@
 Everything goes through the ledger services, so the demo leaves the same steps, files and
 audit trail as real use. Safe to run twice: an entry is looked up by institution, source
 and description before it is made, a spot check by its report number.
+
+The services act on the day they run and refuse a due date in the past, so the other demos
+that record last year's findings (QC, verification, supervision) take an entry through its
+steps today with :func:`walk_entry` and then date it back with :func:`date_back_entry`, one
+audited step per entry.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -16,9 +21,10 @@ from django.utils import timezone
 
 from portal.accounts.choices import OrgKind
 from portal.accounts.models import Organisation, OrganisationUserObjectPermission
+from portal.audit.services import audit
 
-from .choices import CaseReportKind, LedgerSource, LedgerStatus, Severity, VerificationMethod
-from .models import CaseReportCheck, LedgerEntry
+from .choices import CaseReportKind, LedgerSource, LedgerStatus, Severity, StepKind, VerificationMethod
+from .models import CaseReportCheck, LedgerEntry, LedgerStep
 from .services import (
     case_report_check_record,
     case_report_problems_open,
@@ -129,7 +135,8 @@ def _acting_user(org: Organisation):
     return row.user if row else None
 
 
-def _walk(entry: LedgerEntry, steps, *, decider, respondent) -> None:
+def walk_entry(entry: LedgerEntry, steps, *, decider, respondent) -> None:
+    """Take ``entry`` through ``steps`` (names of PATHS), each through its service, today."""
     today = timezone.localdate()
     for step in steps:
         if step == "plan":
@@ -151,6 +158,44 @@ def _walk(entry: LedgerEntry, steps, *, decider, respondent) -> None:
         elif step == "refuse":
             ledger_entry_mark_refused(entry_id=entry.pk, actor=decider,
                                       reason="逾期未提交整改方案，经两次书面督促仍未整改。")
+
+
+def _at(day: date, minutes: int) -> datetime:
+    # Office hours, a few minutes apart, so that steps of one day keep their order.
+    return timezone.make_aware(datetime.combine(day, time(9, 0)) + timedelta(minutes=minutes))
+
+
+@transaction.atomic
+def date_back_entry(entry: LedgerEntry, *, opened_on: date, due_on: date, done_on: date | None = None,
+                    actor=None) -> LedgerEntry:
+    """Move an entry the services opened and walked today back to when it happened: opened on
+    ``opened_on``, due on ``due_on``, its later steps spread evenly up to ``done_on`` (the day of
+    its last step: the close, or the check that found the fix inadequate), each verification dated
+    the day of its step. The number (ZG + year of opening) follows. Audited like every demo write."""
+    entry = LedgerEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+    steps = list(entry.steps.order_by("at", "pk"))
+    done_on = done_on or opened_on
+    later = max(len(steps) - 1, 1)
+    for n, step in enumerate(steps):
+        day = opened_on + timedelta(days=round((done_on - opened_on).days * n / later))
+        step.at = _at(day, n)
+        if step.verified_on is not None:
+            step.verified_on = day
+    LedgerStep.objects.bulk_update(steps, ["at", "verified_on"])
+    accepted = [s.at for s in steps if s.kind == StepKind.PLAN_ACCEPTED]
+    closed = [s.verified_on for s in steps if s.kind == StepKind.CLOSED]
+    old = {"opened_at": entry.opened_at, "due_on": entry.due_on, "closed_on": entry.closed_on}
+    changes = {
+        "opened_at": steps[0].at if steps else _at(opened_on, 0), "due_on": due_on,
+        "status_changed_at": steps[-1].at if steps else _at(opened_on, 0),
+        "plan_accepted_at": accepted[-1] if accepted and entry.plan_accepted_at else entry.plan_accepted_at,
+        "closed_on": closed[-1] if closed and entry.closed_on else entry.closed_on,
+    }
+    LedgerEntry.objects.filter(pk=entry.pk).update(**changes)
+    entry.refresh_from_db()
+    audit(actor=actor, obj=entry, action="ledger.entry.demo.dated_back", old=old,
+          new={"opened_at": entry.opened_at, "due_on": entry.due_on, "closed_on": entry.closed_on})
+    return entry
 
 
 def _entry_for(ctx, org, source, description, severity, opener, index):
@@ -205,7 +250,7 @@ def seed_ledger_demo(ctx, *, progress=None) -> int:
             steps = PATHS[state]
             if state == LedgerStatus.RETURNED and index % 2:
                 steps = ("plan", "accept", "fix", "return")
-            _walk(entry, steps, decider=opener, respondent=respondents[org.pk])
+            walk_entry(entry, steps, decider=opener, respondent=respondents[org.pk])
             late = OVERDUE.get(state_index)
             if late and index % 3 != 0:
                 # A due date in the past cannot be opened; the demo moves it back afterwards to show escalation.

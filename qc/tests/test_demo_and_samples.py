@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.apps import apps
+from django.utils import timezone
 
 from portal.core.demo import DemoContext
 from qc.choices import SheetPart, SheetVersionStatus
@@ -44,7 +45,7 @@ def test_seed_demo_scores_a_few_institutions_and_is_safe_to_run_twice(province, 
     config.seed_demo(ctx)
     config.seed_demo(ctx)
 
-    assessments = list(Assessment.objects.order_by("pk"))
+    assessments = list(Assessment.objects.filter(year=timezone.localdate().year).order_by("pk"))
     assert len(assessments) == 3
     assert assessments[0].institution == orgs[1]
     assert all(a.total_score is not None and a.grade for a in assessments)
@@ -71,7 +72,8 @@ def test_seed_demo_leaves_one_assessment_in_draft_and_a_self_assessment_with_evi
     config.seed_demo(ctx)
     config.seed_demo(ctx)
 
-    official = list(Assessment.objects.filter(kind=AssessmentKind.OFFICIAL).order_by("pk"))
+    official = list(Assessment.objects.filter(kind=AssessmentKind.OFFICIAL, year=timezone.localdate().year)
+                    .order_by("pk"))
     assert [a.status for a in official] == ["final", "sent", "final", "draft"]
     own = Assessment.objects.get(kind=AssessmentKind.SELF)
     assert (own.institution, own.status) == (orgs[0], "final")
@@ -79,3 +81,44 @@ def test_seed_demo_leaves_one_assessment_in_draft_and_a_self_assessment_with_evi
     lines = selectors.self_assessment_lines(own)
     assert sorted(code for _part, _category, code in lines) == ["2.1.3", "3.2.1"]
     assert all(score.evidence.original_name.endswith(".pdf") and score.note for score in lines.values())
+
+
+def test_seed_demo_holds_last_year_s_round_final_and_rectified_then(province, qc_user, filed_institution):
+    """Institutions on file before last year began were assessed last year: results final then, a few
+    failing (one on a key item), their findings on the ledger and mostly closed within the year."""
+    from filing.models import Filing
+    from portal.audit.models import AuditEntry
+    from qc.choices import AssessmentKind
+    from qc.ledger.models import LedgerEntry
+    from qc.models import QCScheme
+
+    today = timezone.localdate()
+    last_year = today.year - 1
+    orgs = [filed_institution(("dust", "physical"), name=f"往年考核机构{n}") for n in range(9)]
+    Filing.objects.filter(institution__in=orgs).update(filed_on=date(last_year - 1, 6, 1))
+    ctx = DemoContext(province=province, orgs={}, users={"zk_jl": qc_user})
+    config = apps.get_app_config("qc")
+    config.seed_demo(ctx)
+    counts = (Assessment.objects.count(), LedgerEntry.objects.count(), AuditEntry.objects.count())
+    config.seed_demo(ctx)
+    assert (Assessment.objects.count(), LedgerEntry.objects.count(), AuditEntry.objects.count()) == counts
+
+    assert QCScheme.objects.filter(province=province, year=last_year).exists()
+    finals = list(Assessment.objects.filter(year=last_year, kind=AssessmentKind.OFFICIAL).order_by("pk"))
+    assert len(finals) == 8  # one institution in nine was not reached
+    for result in finals:
+        assert result.status == "final" and result.assessed_on.year == last_year
+        assert result.assessed_on < timezone.localdate(result.sent_at) < result.response_due_on
+        assert result.response_due_on < timezone.localdate(result.finalised_at) <= date(last_year, 12, 31)
+        assert result.contraindications_found is not None and result.case_report_timeliness is not None
+    assert sum(1 for a in finals if not a.passed) >= 2
+    assert [a.failed_key_items[0]["code"] for a in finals if a.failed_key_items] == ["5.2.3"]
+    entries = list(LedgerEntry.objects.filter(source="qc_assessment", source_id__in=[str(a.pk) for a in finals])
+                   .order_by("pk"))
+    assert len(entries) >= 3 and all(e.opened_at.year == last_year for e in entries)
+    statuses = [e.status for e in entries]
+    assert statuses.count("closed") >= len(entries) - 2 and "accepted" in statuses  # one left open, overdue
+    assert all(e.closed_on.year == last_year for e in entries if e.closed_on)
+    assert all(e.due_on < today for e in entries)
+    # This year's demo assessments are made as before.
+    assert Assessment.objects.filter(year=today.year, kind=AssessmentKind.OFFICIAL).count() == 4

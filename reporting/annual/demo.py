@@ -2,8 +2,10 @@
 
 Through the services, as a user would: the provincial commission opens the report, picks the
 typical cases that exist for that year, generates it and submits it. The figures are whatever
-the demo records of that year say (the other demos mostly record the current year, so they are
-low); nothing is typed in. Safe to run twice: a submitted report is left alone.
+the demo records of that year say: the other demos keep last year's QC round with its
+rectification, the verifications due then, and last year's spot checks and penalties, dated by
+the same fields the figures count by (see figures.py); nothing is typed in. Safe to run twice: a
+submitted report is left alone.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ def seed_annual_demo(ctx) -> None:
         print(f"  annual report: {report.year} already submitted")
         return
     if report.status != ReportStatus.GENERATING and not report.typical_cases.exists():
-        for check in spot_check_candidates(report)[:DEMO_CASES]:
+        # The checks that found most: the note says so.
+        checks = (spot_check_candidates(report).filter(finding_count__gt=0)
+                  .order_by("-finding_count", "-checked_on", "pk"))
+        for check in checks[:DEMO_CASES]:
             typical_case_add(report_id=report.pk, kind=CaseKind.SPOT_CHECK, object_id=check.pk, actor=commission,
                              note="抽查发现问题较多，已责令限期整改并跟踪销号")
         for penalty in penalty_candidates(report)[:DEMO_CASES]:

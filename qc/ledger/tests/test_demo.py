@@ -48,3 +48,30 @@ def test_demo_without_institutions_creates_nothing(reference_data):
     ctx = DemoContext(province=Region.objects.get(code="220000"))
     assert seed_ledger_demo(ctx, progress=lambda text: None) == 0
     assert not LedgerEntry.objects.exists()
+
+
+def test_an_entry_walked_today_is_dated_back_to_when_it_happened(demo_ctx, role_users):
+    """The services act today and refuse a past due date; the demo then moves the whole entry back."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from portal.audit.models import AuditEntry
+    from qc.ledger.demo import date_back_entry, walk_entry
+    from qc.ledger.services import ledger_entry_open
+
+    qc_user = role_users[Role.QC_CENTER]
+    entry = ledger_entry_open(actor=qc_user, institution=demo_ctx.orgs["institution"],
+                              source=LedgerSource.QC_ASSESSMENT, description="血铅检测室内质控记录不完整",
+                              severity="major", requirement="完善记录", due_on=timezone.localdate())
+    walk_entry(entry, ("plan", "accept", "fix", "close"), decider=qc_user, respondent=None)
+    year = timezone.localdate().year - 1
+    entry = date_back_entry(entry, opened_on=date(year, 5, 6), due_on=date(year, 6, 5), done_on=date(year, 6, 2),
+                            actor=qc_user)
+    assert entry.number.startswith(f"ZG{year}-")
+    assert (entry.status, entry.due_on, entry.closed_on) == (LedgerStatus.CLOSED, date(year, 6, 5), date(year, 6, 2))
+    days = [timezone.localdate(step.at) for step in entry.steps.order_by("at", "pk")]
+    assert days[0] == date(year, 5, 6) and days[-1] == date(year, 6, 2) and days == sorted(days)
+    assert timezone.localdate(entry.plan_accepted_at) in days and entry.status_changed_at.year == year
+    assert entry.steps.get(kind="closed").verified_on == date(year, 6, 2)
+    assert AuditEntry.objects.filter(action="ledger.entry.demo.dated_back", object_id=str(entry.pk)).exists()
