@@ -17,14 +17,18 @@ class VerificationStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("已安排")
     IN_PROGRESS = "in_progress", _("核查中")
     SIGNED_OFF = "signed_off", _("已签发")
+    WITHDRAWN = "withdrawn", _("已终止（备案已注销）")
 
 
-# The one table of the verification workflow; rescheduling keeps a case scheduled.
+# The one table of the verification workflow; rescheduling keeps a case scheduled. A case not yet
+# signed off ends when its filing is cancelled: there is no longer a filing to verify.
 VERIFICATION_TRANSITIONS = {
-    VerificationStatus.OPEN: {VerificationStatus.SCHEDULED},
-    VerificationStatus.SCHEDULED: {VerificationStatus.SCHEDULED, VerificationStatus.IN_PROGRESS},
-    VerificationStatus.IN_PROGRESS: {VerificationStatus.SIGNED_OFF},
+    VerificationStatus.OPEN: {VerificationStatus.SCHEDULED, VerificationStatus.WITHDRAWN},
+    VerificationStatus.SCHEDULED: {VerificationStatus.SCHEDULED, VerificationStatus.IN_PROGRESS,
+                                   VerificationStatus.WITHDRAWN},
+    VerificationStatus.IN_PROGRESS: {VerificationStatus.SIGNED_OFF, VerificationStatus.WITHDRAWN},
     VerificationStatus.SIGNED_OFF: set(),
+    VerificationStatus.WITHDRAWN: set(),
 }
 VERIFICATION_PENDING = frozenset({VerificationStatus.OPEN, VerificationStatus.SCHEDULED,
                                   VerificationStatus.IN_PROGRESS})

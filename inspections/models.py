@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.accounts.scoping import ScopedQuerySet, ScopeSpec
 
 from .choices import (
+    VERIFICATION_PENDING,
     Answer,
     ChecklistSection,
     ChecklistVersionStatus,
@@ -115,6 +116,11 @@ class VerificationCase(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:verification-detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        """Still to be done (neither signed off nor ended with its filing): only such a case can be overdue."""
+        return self.status in VERIFICATION_PENDING
 
 
 class ChecklistAnswer(models.Model):

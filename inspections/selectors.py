@@ -8,7 +8,13 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .choices import VERIFICATION_PENDING, ChecklistVersionStatus, NotificationStatus, VerificationOutcome
+from .choices import (
+    VERIFICATION_PENDING,
+    ChecklistVersionStatus,
+    NotificationStatus,
+    VerificationOutcome,
+    VerificationStatus,
+)
 from .models import ChecklistVersion, OffSiteNotification, VerificationCase, VerificationCorrection
 
 # A month of a province's off-site work fits well under this; beyond it the page says it is cut short.
@@ -30,7 +36,7 @@ def verification_counts(user, *, on: date) -> dict:
     return verifications_for(user).aggregate(
         pending=Count("pk", filter=Q(status__in=VERIFICATION_PENDING)),
         overdue=Count("pk", filter=Q(status__in=VERIFICATION_PENDING, due_on__lt=on)),
-        signed_off=Count("pk", filter=~Q(status__in=VERIFICATION_PENDING)),
+        signed_off=Count("pk", filter=Q(status=VerificationStatus.SIGNED_OFF)),
     )
 
 

@@ -24,6 +24,7 @@ from portal.workdays.services import add_months, add_working_days
 from ..choices import (
     FINDING_RECTIFICATION_WORKING_DAYS,
     VERIFICATION_DUE_MONTHS,
+    VERIFICATION_PENDING,
     VERIFICATION_TRANSITIONS,
     Answer,
     ChecklistVersionStatus,
@@ -83,6 +84,26 @@ def open_case_on_first_acceptance(sender, *, filing_id, version_id, first_accept
     """Receiver of filing.events.filing_accepted: changes to a filing open nothing new."""
     if first_acceptance:
         verification_case_open(filing_id=filing_id, version_id=version_id, actor=actor)
+
+
+@transaction.atomic
+def verification_withdraw_on_cancellation(*, filing_id: int, actor=None) -> VerificationCase | None:
+    """End the case of a cancelled filing that was not yet signed off; a signed-off case stays as it is."""
+    case = VerificationCase.objects.select_for_update().filter(filing_id=filing_id).first()
+    if case is None or case.status not in VERIFICATION_PENDING:
+        return None
+    assert_transition(VERIFICATION_TRANSITIONS, case.status, VerificationStatus.WITHDRAWN, label=_("现场核查"))
+    old = case.status
+    case.status = VerificationStatus.WITHDRAWN
+    case.save(update_fields=["status", "updated_at"])
+    audit(actor=actor, obj=case, action="inspections.verification.withdrawn", old={"status": old},
+          new={"status": case.status, "reason": "filing_cancelled"})
+    return case
+
+
+def withdraw_case_on_cancellation(sender, *, filing_id, actor=None, **kwargs):
+    """Receiver of filing.events.filing_cancelled."""
+    verification_withdraw_on_cancellation(filing_id=filing_id, actor=actor)
 
 
 def verification_cases_open_missing(*, province=None) -> int:

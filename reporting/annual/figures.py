@@ -220,9 +220,12 @@ def rectification_section(province_id: int, year: int) -> dict:
 
 
 def verification_section(province_id: int, year: int) -> dict:
-    """Verifications due in the year (3 months after filing): on time, late, or still open on 31 December."""
+    """Verifications due in the year (3 months after filing): on time, late, or still open on 31 December.
+
+    A case that ended because its filing was cancelled was never due: there was nothing left to verify.
+    """
     year_end = date(year, 12, 31)
-    due = Q(due_on__year=year)
+    due = Q(due_on__year=year) & ~Q(status=VerificationStatus.WITHDRAWN)
     signed_by_year_end = Q(status=VerificationStatus.SIGNED_OFF, signed_off_on__lte=year_end)
     signed_in_year = Q(status=VerificationStatus.SIGNED_OFF, signed_off_on__year=year)
     aggregates = {
