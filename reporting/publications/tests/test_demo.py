@@ -24,6 +24,11 @@ def test_one_published_list_of_each_kind_and_safe_to_run_twice(role_users, world
     assert sorted(published.values_list("kind", flat=True)) == sorted(PublicationKind.values)
     assert published.get(kind=PublicationKind.FILED_INSTITUTIONS).row_count == 1
     assert all(p.number and p.pdf and p.xlsx for p in published)
+    # The QC lists report last year's complete round; the others stand as of today.
+    last_year = published.get(kind=PublicationKind.QC_QUALIFIED)
+    assert (last_year.data_as_of.month, last_year.data_as_of.day) == (12, 31)
+    assert last_year.data_as_of.year == published.get(kind=PublicationKind.FILED_INSTITUTIONS).data_as_of.year - 1
+    assert str(last_year.data_as_of.year) in last_year.notes
     audits = AuditEntry.objects.count()
     seed_publications_demo(ctx)
     assert Publication.objects.count() == len(PublicationKind.values)
