@@ -266,7 +266,11 @@ def kind_for(value: str) -> Kind:
     return KINDS[value]
 
 
-def collect_rows(kind: str, *, province_id: int, as_of: date) -> list[dict]:
+def iter_rows(kind: str, *, province_id: int, as_of: date) -> Iterator[dict]:
     """The kind's rows in order (the renderer and the pages number them), values text, whole numbers
-    or dates."""
-    return list(KINDS[kind].collect(province_id, as_of))
+    or dates, read as they are consumed."""
+    return iter(KINDS[kind].collect(province_id, as_of))
+
+
+def collect_rows(kind: str, *, province_id: int, as_of: date) -> list[dict]:
+    return list(iter_rows(kind, province_id=province_id, as_of=as_of))

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -115,12 +115,6 @@ def sheet_metadata(sheet: Sheet) -> list[tuple[str, str]]:
 
 def _esc(value: object) -> str:
     return html.escape(cell_text(value), quote=True)
-
-
-def _css_string(text: str) -> str:
-    """A CSS string literal that cannot end the string or the ``<style>`` element."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
-    return f'"{escaped}"'
 
 
 # --------------------------------------------------------------------------- HTML chunks
@@ -216,19 +210,14 @@ def _footer_html(sheet: Sheet, first: int, last: int, total: int) -> str:
     The page numbers are written out rather than counted by CSS, so that several workers can
     each render a range of the footers.
     """
-    css = (
-        packaged_css(CSS_NAME)
-        + "@page { @bottom-left { content: " + _css_string(f"{sheet.title}\u3000{sheet.number}")
-        + "; font-size: 8pt; color: #444; } @bottom-right { content: string(page-label);"
-        " font-size: 8pt; color: #444; } }"
-        " .footer-page { string-set: page-label content(); visibility: hidden; height: 0; }"
-    )
     label = _("第 %(page)s 页 / 共 %(pages)s 页")
+    left = html.escape(f"{sheet.title}\u3000{sheet.number}")
     pages = "".join(
-        f'<div class="footer-page">{html.escape(label % {"page": number, "pages": total})}</div>'
+        f'<div class="footer-page"><span class="page-label">{html.escape(label % {"page": number, "pages": total})}'
+        f"</span>{left}</div>"
         for number in range(first, last + 1)
     )
-    return _prologue(css) + pages + "</body></html>"
+    return _prologue(packaged_css(CSS_NAME)) + pages + "</body></html>"
 
 
 def _footer_ranges(total: int, parts: int) -> list[tuple[int, int]]:
@@ -421,12 +410,16 @@ def _replace_atomically(dest: Path, write) -> None:
 
 
 def render_pdf(sheet: Sheet, rows: Iterable[Mapping[str, object]], dest: Path, *, workers: int | None = None,
-               chunk_rows: int | None = None, timeout: float | None = None) -> int:
+               chunk_rows: int | None = None, timeout: float | None = None,
+               while_rendering: Callable[[], None] | None = None) -> int:
     """Writes the PDF to dest, returns the page count.
 
     ``workers`` render processes at most (default: one per CPU); ``chunk_rows`` rows per
-    chunk; ``timeout`` seconds per chunk. Raises :class:`PublicationRenderError` if a chunk
-    fails, leaving ``dest`` untouched.
+    chunk; ``timeout`` seconds per chunk. The workers start before ``rows`` is read, so a
+    query behind it runs while they load. ``while_rendering`` is called in this thread once
+    every chunk is handed out, for other work while the workers lay them out; an exception
+    from it stops the workers and is raised. Raises :class:`PublicationRenderError` if a
+    chunk fails, leaving ``dest`` untouched.
     """
     dest = Path(dest)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -441,6 +434,8 @@ def render_pdf(sheet: Sheet, rows: Iterable[Mapping[str, object]], dest: Path, *
                 break
             chunks.append(chunk)
             pool.submit(chunk.index, chunk.label, chunk.html, chunk.pdf)
+        if while_rendering is not None and not pool.failed.is_set():
+            while_rendering()
         pool.wait()
         total = sum(pool.pages[chunk.index] for chunk in chunks)
         footers = []

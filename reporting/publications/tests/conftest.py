@@ -25,11 +25,13 @@ class FakeRenderers:
         self.calls: list = []
         self.fail = False
 
-    def render_pdf(self, sheet, rows, dest, *, workers=None):
+    def render_pdf(self, sheet, rows, dest, *, workers=None, while_rendering=None):
         rows = list(rows)
         self.calls.append(("pdf", sheet, rows))
         if self.fail:
             raise RuntimeError("渲染失败")
+        if while_rendering is not None:
+            while_rendering()
         dest.write_bytes(b"%PDF-1.4 fake " + sheet.number.encode())
         return 1 + len(rows) // 40
 

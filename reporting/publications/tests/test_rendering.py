@@ -236,3 +236,37 @@ def test_failing_row_source_stops_the_workers_and_leaves_dest_alone(tmp_path, mo
         render_pdf(make_sheet(), rows(), dest, workers=2, chunk_rows=CHUNK)
     assert not dest.exists()
     assert list(scratch.iterdir()) == []
+
+
+def test_other_work_runs_while_the_workers_render(tmp_path):
+    """The publisher stores the snapshot and writes the workbook while the chunks are laid out: by then
+    every row has been read and handed out, and the PDF is whole afterwards."""
+    read: list[dict] = []
+    seen: list[int] = []
+
+    def rows():
+        for row in make_rows(20):
+            read.append(row)
+            yield row
+
+    dest = tmp_path / "list.pdf"
+    pages = render_pdf(make_sheet(), rows(), dest, workers=2, chunk_rows=CHUNK,
+                       while_rendering=lambda: seen.append(len(read)))
+    assert seen == [20]
+    assert pages == len(PdfReader(dest).pages) >= 3
+    assert "测试机构20号" in pdf_text(dest.read_bytes())
+
+
+def test_failing_other_work_stops_the_workers_and_leaves_dest_alone(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    dest = tmp_path / "list.pdf"
+
+    def fail():
+        raise RuntimeError("workbook could not be written")
+
+    with pytest.raises(RuntimeError, match="workbook could not be written"):
+        render_pdf(make_sheet(), make_rows(20), dest, workers=2, chunk_rows=CHUNK, while_rendering=fail)
+    assert not dest.exists()
+    assert list(scratch.iterdir()) == []
