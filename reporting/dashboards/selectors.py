@@ -385,21 +385,18 @@ def institution_expiry(user, *, today: date, within: int = DUE_SOON_DAYS) -> Exp
     ``today`` to ``within`` days ahead."""
     last = today + timedelta(days=within)
     filings = filings_for(user).order_by().values("pk")
-    figures = ExpiryFigures()
-    certificates = (dated_certificates_in_force().filter(staff__version__filing__in=filings, expires_on__lte=last)
-                    .order_by().values("staff__version_id")
-                    .annotate(expired=Count("pk", filter=Q(expires_on__lt=today)),
-                              soon=Count("pk", filter=Q(expires_on__gte=today))))
-    for row in certificates:
-        figures.certificates_expired += row["expired"]
-        figures.certificates_soon += row["soon"]
-        figures.version_ids.add(row["staff__version_id"])
-    calibrations = (dated_equipment_in_force().filter(version__filing__in=filings, calibration_due_on__lte=last)
-                    .order_by().values("version_id")
-                    .annotate(expired=Count("pk", filter=Q(calibration_due_on__lt=today)),
-                              soon=Count("pk", filter=Q(calibration_due_on__gte=today))))
-    for row in calibrations:
-        figures.calibrations_expired += row["expired"]
-        figures.calibrations_soon += row["soon"]
-        figures.version_ids.add(row["version_id"])
-    return figures
+
+    def per_version(rows, *, version: str, date_field: str) -> tuple[int, int, set[int]]:
+        """(expired, expiring soon, the versions they are on) for rows reaching their version by ``version``."""
+        grouped = list(rows.filter(**{f"{version}__filing__in": filings, f"{date_field}__lte": last})
+                       .order_by().values(f"{version}_id")
+                       .annotate(expired=Count("pk", filter=Q(**{f"{date_field}__lt": today})),
+                                 soon=Count("pk", filter=Q(**{f"{date_field}__gte": today}))))
+        return (sum(r["expired"] for r in grouped), sum(r["soon"] for r in grouped),
+                {r[f"{version}_id"] for r in grouped})
+
+    certificates = per_version(dated_certificates_in_force(), version="staff__version", date_field="expires_on")
+    calibrations = per_version(dated_equipment_in_force(), version="version", date_field="calibration_due_on")
+    return ExpiryFigures(certificates_expired=certificates[0], certificates_soon=certificates[1],
+                         calibrations_expired=calibrations[0], calibrations_soon=calibrations[1],
+                         version_ids=certificates[2] | calibrations[2])

@@ -222,18 +222,26 @@ def test_xlsx_leaves_dest_alone_when_rows_fail(tmp_path):
     assert dest.read_bytes() == b"previous"
 
 
-def test_failing_row_source_stops_the_workers_and_leaves_dest_alone(tmp_path, monkeypatch):
+def _failing_rows():
+    yield from make_rows(10)
+    raise RuntimeError("database went away")
+
+
+def _failing_work():
+    raise RuntimeError("workbook could not be written")
+
+
+@pytest.mark.parametrize(("rows", "while_rendering", "message"), [
+    (_failing_rows, None, "database went away"),
+    (lambda: make_rows(20), _failing_work, "workbook could not be written"),
+], ids=["row source", "other work"])
+def test_a_failure_stops_the_workers_and_leaves_dest_alone(tmp_path, monkeypatch, rows, while_rendering, message):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     dest = tmp_path / "list.pdf"
-
-    def rows():
-        yield from make_rows(10)
-        raise RuntimeError("database went away")
-
-    with pytest.raises(RuntimeError, match="database went away"):
-        render_pdf(make_sheet(), rows(), dest, workers=2, chunk_rows=CHUNK)
+    with pytest.raises(RuntimeError, match=message):
+        render_pdf(make_sheet(), rows(), dest, workers=2, chunk_rows=CHUNK, while_rendering=while_rendering)
     assert not dest.exists()
     assert list(scratch.iterdir()) == []
 
@@ -255,18 +263,3 @@ def test_other_work_runs_while_the_workers_render(tmp_path):
     assert seen == [20]
     assert pages == len(PdfReader(dest).pages) >= 3
     assert "测试机构20号" in pdf_text(dest.read_bytes())
-
-
-def test_failing_other_work_stops_the_workers_and_leaves_dest_alone(tmp_path, monkeypatch):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    dest = tmp_path / "list.pdf"
-
-    def fail():
-        raise RuntimeError("workbook could not be written")
-
-    with pytest.raises(RuntimeError, match="workbook could not be written"):
-        render_pdf(make_sheet(), make_rows(20), dest, workers=2, chunk_rows=CHUNK, while_rendering=fail)
-    assert not dest.exists()
-    assert list(scratch.iterdir()) == []
