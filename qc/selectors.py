@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from filing.catalogue.choices import ExamCategoryCode
@@ -161,6 +161,12 @@ def response_assessments_for(user) -> QuerySet[Assessment]:
     return (Assessment.objects.restrict(user).filter(kind=AssessmentKind.OFFICIAL,
                                                      status__in=ASSESSMENT_VISIBLE_TO_INSTITUTION)
             .select_related("institution", "scheme"))
+
+
+def awaiting_response_q(today) -> Q:
+    """Sent to the institution and its response window still open (until ``response_due_on`` inclusive,
+    as ``services.workflow.window_open`` decides)."""
+    return Q(status=AssessmentStatus.SENT, response_due_on__gte=today)
 
 
 def self_assessments_for(user) -> QuerySet[Assessment]:

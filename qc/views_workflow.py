@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -164,8 +165,12 @@ def assessment_indicators(request, pk):
 
 @require_capability("qc.respond")
 def response_list(request):
+    assessments = selectors.response_assessments_for(request.user).order_by("-year", "-pk")
+    awaiting = request.GET.get("awaiting") == "1"
+    if awaiting:
+        assessments = assessments.filter(selectors.awaiting_response_q(timezone.localdate()))
     return render(request, "qc/response_list.html", {
-        "assessments": selectors.response_assessments_for(request.user).order_by("-year", "-pk"),
+        "assessments": assessments, "awaiting": awaiting,
         "self_assessments": selectors.self_assessments_for(request.user).order_by("-year", "-pk"),
     })
 

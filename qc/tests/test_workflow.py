@@ -300,3 +300,20 @@ def test_response_page_accepts_points_in_the_window(make_assessment, qc_user, cl
     assert answer.status_code == 302
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.ANSWERED
+
+
+def test_results_list_filters_those_awaiting_a_response(make_assessment, qc_user, client_for, institution_user):
+    waiting, closed = make_assessment(("dust",)), make_assessment(("dust",))
+    sent(waiting, qc_user)
+    sent(closed, qc_user, today=TODAY - timedelta(days=40))
+    url = reverse("qc:response-list")
+
+    def results(assessment, query: str = "") -> str:
+        return client_for(institution_user(assessment.institution)).get(url + query).content.decode()
+
+    link = reverse("qc:response", args=[waiting.pk])
+    assert link in results(waiting) and link in results(waiting, "?awaiting=1")
+    closed_link = reverse("qc:response", args=[closed.pk])
+    assert closed_link in results(closed)  # the whole list keeps it
+    page = results(closed, "?awaiting=1")
+    assert closed_link not in page and "没有待反馈的考核结果。" in page

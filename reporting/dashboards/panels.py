@@ -256,7 +256,7 @@ def institution_ledger_group(user, *, today: date) -> Group:
 
 def institution_qc_group(user, *, today: date) -> Group:
     figures = selectors.institution_results(user, today=today)
-    link = _link_if(user, "qc.respond", "qc:response-list")
+    link = _link_if(user, "qc.respond", "qc:response-list", awaiting=1)
     group = Group(_("质控考核"), [
         Figure(_("待反馈的考核结果"), figures["awaiting"], link, testid="inst-qc-awaiting"),
         Figure(_("反馈截止日"), _day(figures["next_due"]), testid="inst-qc-response-due", text=True),

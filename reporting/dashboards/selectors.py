@@ -29,7 +29,12 @@ from qc.choices import PROVINCIAL_SHARE_PERCENT, AssessmentStatus, CoverageRule
 from qc.ledger.choices import FINAL_STATUSES, UNRECTIFIED_STATUSES
 from qc.ledger.selectors import overdue_q, visible_entries
 from qc.models import QCScheme
-from qc.selectors import coverage_rule_for, final_official_assessments, response_assessments_for
+from qc.selectors import (
+    awaiting_response_q,
+    coverage_rule_for,
+    final_official_assessments,
+    response_assessments_for,
+)
 
 # Verifications whose 3-month limit falls within this many days count as due soon.
 DUE_SOON_DAYS = 30
@@ -343,10 +348,10 @@ def institution_ledger(user, *, today: date) -> dict:
 
 
 def institution_results(user, *, today: date) -> dict:
-    """Results sent to the institution whose response window is still open (``qc.services.workflow.
-    window_open``: until ``response_due_on`` inclusive), and the latest final result of this or last year."""
+    """Results sent to the institution whose response window is still open (as the results list
+    filters them), and the latest final result of this or last year."""
     results = response_assessments_for(user).order_by()
-    waiting = Q(status=AssessmentStatus.SENT, response_due_on__gte=today)
+    waiting = awaiting_response_q(today)
     figures = results.aggregate(awaiting=Count("pk", filter=waiting),
                                 next_due=Min("response_due_on", filter=waiting))
     # Ordered as qc.selectors.latest_final_assessment orders them.

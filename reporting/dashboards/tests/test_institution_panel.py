@@ -251,7 +251,8 @@ def test_every_figure_links_to_a_page_showing_the_same_count(client, inst, make_
         page = response.content.decode()
         path = url.split("?")[0]
         if path.startswith("/qc/results/"):
-            found = _awaiting_results(page, inst.today)
+            found = len(QC_RESULT_ROW.findall(page))  # the list filtered to those awaiting a response
+            assert found == _awaiting_results(page, inst.today), url
         elif path.startswith("/filing/versions/"):
             found = _expiring_on_version_page(page, testid, inst.today)
         else:
