@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal.accounts.models import Organisation
 from portal.accounts.permissions import has_capability, require_capability
+from portal.core.view_helpers import form_errors_to, query_without_page
 
 from .choices import ApplicationStatus, FilingStatus, InstitutionKind, VersionStatus
 from .forms import ApplicationForm, ProvinceChoiceForm, ReasonForm, StartForm
@@ -41,26 +42,11 @@ from .services import (
 LIST_PAGE_SIZE = 50
 
 
-def form_errors_to(form, exc: ValidationError) -> None:
-    """A service's field-keyed errors onto the form; other keys become form-wide errors."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def step_refused(request, exc: ValidationError, *, status: int = 400, back: str | None = None):
     """A workflow step that cannot happen in the record's state: 400 (409 when someone else
     changed the record since the page was shown), with the reason."""
     return render(request, "filing/step_refused.html",
                   {"messages_list": exc.messages, "back": back, "conflict": status == 409}, status=status)
-
-
-def query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # ---- Landing ------------------------------------------------------------------------------

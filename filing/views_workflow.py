@@ -24,6 +24,7 @@ from portal.accounts.permissions import has_capability, require_capability
 from portal.accounts.scoping import institution_ids_for
 from portal.core.models import StoredFile
 from portal.core.uploads import stored_file_response
+from portal.core.view_helpers import form_errors_to, query_without_page
 
 from .catalogue.choices import ROUTINE_EXAM_TYPES, EditionKind, ExamCategoryCode, ExamType
 from .catalogue.models import Disease, ExamItem
@@ -84,7 +85,7 @@ from .services import (
     version_submit,
     version_withdraw,
 )
-from .views import LIST_PAGE_SIZE, form_errors_to, query_without_page, step_refused
+from .views import LIST_PAGE_SIZE, step_refused
 
 SECTIONS = [
     ("basic", gettext_lazy("基本信息")),

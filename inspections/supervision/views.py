@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from portal.accounts.models import Organisation
 from portal.accounts.permissions import has_capability, require_capability
+from portal.core.view_helpers import form_errors_to
 from portal.regions.models import Region
 
 from . import selectors
@@ -57,14 +58,6 @@ from .services import (
 
 PAGE_SIZE = 50
 DEFAULT_DUE_DAYS = 30
-
-
-def form_errors_to(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _refused(request, exc: ValidationError, back: str):

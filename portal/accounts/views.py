@@ -19,6 +19,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.audit.services import audit
+from portal.core.view_helpers import form_errors_to, query_without_page
 
 from .choices import OrgKind
 from .forms import LoginForm, OrganisationForm, TokenForm, UserCreateForm, UserEditForm
@@ -147,20 +148,6 @@ def _actor_province(user):
     return user.organisation.province
 
 
-def _form_errors_to(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @require_capability("accounts.manage_province")
 def organisation_list(request):
     orgs = (
@@ -176,7 +163,7 @@ def organisation_list(request):
         orgs = orgs.filter(kind=kind)
     page = Paginator(orgs.order_by("kind", "name", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/organisation_list.html", {
-        "page": page, "q": q, "kind": kind, "kinds": OrgKind.choices, "query": _query_without_page(request),
+        "page": page, "q": q, "kind": kind, "kinds": OrgKind.choices, "query": query_without_page(request),
     })
 
 
@@ -189,7 +176,7 @@ def organisation_create_view(request):
         try:
             org = organisation_create(actor=request.user, province=province or data["region"].province, **data)
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            form_errors_to(form, exc)
         else:
             messages.success(request, _("已创建单位：%(name)s") % {"name": org.name})
             return redirect("accounts:organisation-list")
@@ -206,7 +193,7 @@ def organisation_edit_view(request, pk: int):
         try:
             organisation_update(actor=request.user, organisation=org, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            form_errors_to(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("accounts:organisation-list")
@@ -234,7 +221,7 @@ def user_list(request):
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     page = Paginator(users.order_by("organisation__name", "username"), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html",
-                  {"page": page, "q": q, "query": _query_without_page(request)})
+                  {"page": page, "q": q, "query": query_without_page(request)})
 
 
 @require_capability("accounts.manage_province")
@@ -245,7 +232,7 @@ def user_create_view(request):
         try:
             user = user_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            form_errors_to(form, exc)
         else:
             messages.success(request, _("已创建用户：%(name)s") % {"name": user.username})
             return redirect("accounts:user-list")
@@ -269,7 +256,7 @@ def user_edit_view(request, pk: int):
         try:
             user_update(actor=request.user, user=target, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_to(form, exc)
+            form_errors_to(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("accounts:user-list")

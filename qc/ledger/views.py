@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from portal.accounts.permissions import has_capability, require_capability
 from portal.core.exports import FORMATS, export_response
 from portal.core.uploads import stored_file_response
+from portal.core.view_helpers import form_errors_to, query_without_page
 
 from .choices import (
     AWAITING_INSTITUTION,
@@ -80,21 +81,6 @@ DEFAULT_DUE_DAYS = 30
 
 # ---- Helpers -------------------------------------------------------------------------------------
 
-def form_errors_to(form, exc: ValidationError) -> None:
-    """A service's field-keyed errors onto the form; other keys become form-wide errors."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
@@ -145,9 +131,9 @@ def entry_list(request):
     return render(request, "ledger/list.html", {
         "form": form, "selected": form.selected(), "regions": form.fields["region"].choices[1:],
         "statuses": LedgerStatus.choices, "sources": LedgerSource.choices, "severities": Severity.choices,
-        "page": page, "today": today, "query": _query_without_page(request),
+        "page": page, "today": today, "query": query_without_page(request),
         "can_open": has_capability(user, "ledger.open"), "can_oversee": has_capability(user, "ledger.oversee"),
-        "can_respond": has_capability(user, "ledger.respond"), "export_query": _query_without_page(request),
+        "can_respond": has_capability(user, "ledger.respond"), "export_query": query_without_page(request),
     })
 
 
